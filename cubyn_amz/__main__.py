@@ -1,0 +1,3 @@
+from cubyn_amz.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Where Amazon is called: Login with Amazon tokens and the SP-API operations."""

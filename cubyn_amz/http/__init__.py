@@ -1,0 +1,1 @@
+"""How the tool talks HTTP: one session a service, pacing, retries, redaction."""
