@@ -7,6 +7,7 @@ code of its class (see ``cubyn_amz.errors``); a traceback only with ``-vv``.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import os
@@ -39,6 +40,26 @@ class LazyGroup(click.Group):
         module, attribute = COMMANDS[name]
         command: click.Command = getattr(importlib.import_module(module), attribute)
         return command
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Every error the user can act on becomes one line and its exit code."""
+        try:
+            return super().invoke(ctx)
+        except CubynAmzError as error:
+            _fail(str(error), error.exit_code)
+        except sqlite3.OperationalError as error:
+            if "full" not in str(error):
+                raise
+            _fail(
+                "the disk is full and the state database cannot be written: free "
+                "some space; the next run picks up where this one stopped",
+                EXIT_USAGE,
+            )
+        except OSError as error:
+            if error.errno != errno.ENOSPC:
+                raise
+            _fail("the disk is full: free some space and run again", EXIT_USAGE)
+        return None
 
 
 @click.group(
@@ -74,32 +95,7 @@ def cli(
 
 
 def main(argv: list[str] | None = None) -> None:
-    try:
-        code = cli.main(args=argv, prog_name="cubyn-amz", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("cubyn-amz: aborted", err=True)
-        sys.exit(1)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except CubynAmzError as error:
-        _fail(str(error), error.exit_code)
-    except sqlite3.OperationalError as error:
-        if "full" in str(error):
-            _fail(
-                "the disk is full: the state database cannot be written: free some "
-                "space; the next run picks up where this one stopped",
-                EXIT_USAGE,
-            )
-        raise
-    except OSError as error:
-        if error.errno == 28:  # ENOSPC
-            _fail("the disk is full: free some space and run again", EXIT_USAGE)
-        raise
-    except KeyboardInterrupt:
-        click.echo("cubyn-amz: interrupted", err=True)
-        sys.exit(130)
-    sys.exit(code if isinstance(code, int) else 0)
+    cli.main(args=argv, prog_name="cubyn-amz")
 
 
 def _fail(message: str, code: int) -> None:

@@ -246,7 +246,7 @@ class HttpService:
         response: requests.Response,
         expect_json: bool,
     ) -> Any:
-        if not expect_json or not response.content:
+        if not response.content or (not expect_json and response.status_code < 400):
             return None
         try:
             return json.loads(response.content)
