@@ -25,6 +25,11 @@ COMMANDS = {
     "connect": ("cubyn_amz.cli.connect", "connect"),
     "configure": ("cubyn_amz.cli.configure", "configure"),
     "status": ("cubyn_amz.cli.status", "status"),
+    "import-orders": ("cubyn_amz.cli.import_orders", "import_orders"),
+    "cancel-order": ("cubyn_amz.cli.import_orders", "cancel_order"),
+    "sync-stock": ("cubyn_amz.cli.sync_stock", "sync_stock"),
+    "sync": ("cubyn_amz.cli.sync", "sync"),
+    "push-shipments": ("cubyn_amz.cli.push_shipments", "push_shipments"),
 }
 
 _verbosity = 0

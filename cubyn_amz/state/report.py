@@ -37,10 +37,16 @@ def attention(db: StateDB) -> list[Attention]:
         )
     ]
     items += [
-        Attention("order", row["order_id"], f"rejected by Cubyn: {row['reason']}")
+        Attention(
+            "order",
+            row["order_id"],
+            f"rejected by Cubyn: {row['reason']}"
+            + ("; ship-by date passed, no longer retried" if row["late"] else ""),
+        )
         for row in db.all(
-            "SELECT order_id, reason FROM orders WHERE state = 'rejected'"
-            " ORDER BY updated_at"
+            "SELECT order_id, reason,"
+            " (ship_by IS NOT NULL AND ship_by < CAST(strftime('%s', 'now') AS REAL))"
+            " AS late FROM orders WHERE state = 'rejected' ORDER BY updated_at"
         )
     ]
     items += [
@@ -50,15 +56,50 @@ def attention(db: StateDB) -> list[Attention]:
             " WHERE state IN ('failed', 'attention') ORDER BY updated_at"
         )
     ]
-    items += [
+    items += stock_attention(db)
+    return items
+
+
+def stock_attention(db: StateDB) -> list[Attention]:
+    """SKUs Amazon refused, and SKUs present on one side only.
+
+    A SKU must be spelt the same on both sides: one edited on either side is not
+    followed, it shows here twice (unknown to Amazon, and sold but not in Cubyn).
+    """
+    from cubyn_amz.marketplaces import BY_ID
+
+    def where(marketplace_id: str) -> str:
+        market = BY_ID.get(marketplace_id)
+        return market.country if market else marketplace_id
+
+    items = [
         Attention(
             "stock",
-            f"{row['sku']} ({row['marketplace_id']})",
-            row["message"] or row["state"],
+            f"{row['sku']} ({where(row['marketplace_id'])})",
+            f"no Amazon listing for this Cubyn SKU ({row['message']})"
+            if row["state"] == "unknown_sku"
+            else f"Amazon refused its quantity: {row['message']}",
         )
         for row in db.all(
             "SELECT sku, marketplace_id, state, message FROM stock"
-            " WHERE state IN ('unknown_sku', 'failed') ORDER BY sku"
+            " WHERE state IN ('unknown_sku', 'failed') ORDER BY sku, marketplace_id"
         )
+    ]
+    # Only once Cubyn's catalogue has been read, or every SKU would look missing.
+    items += [
+        Attention(
+            "stock",
+            row["sku"],
+            "sold in open Amazon orders, but Cubyn's catalogue lacks it",
+        )
+        for row in db.all(
+            "SELECT DISTINCT json_extract(item.value, '$.sku') AS sku"
+            " FROM orders, json_each(orders.items) AS item"
+            " WHERE orders.amazon_status IN ('PENDING', 'UNSHIPPED',"
+            " 'PARTIALLY_SHIPPED') AND EXISTS (SELECT 1 FROM products)"
+            " AND json_extract(item.value, '$.sku') NOT IN"
+            " (SELECT sku FROM products WHERE listed = 1) ORDER BY sku"
+        )
+        if row["sku"]
     ]
     return items
