@@ -41,5 +41,6 @@ def write_settings_file(path: Path, values: dict[str, dict[str, Any]]) -> Path:
     os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
     return path
 
+
 # Amazon's published models and schemas, copied for the tests (see its README).
 SPAPI = Path(__file__).resolve().parent / "fixtures" / "spapi"

@@ -30,6 +30,7 @@ COMMANDS = {
     "sync-stock": ("cubyn_amz.cli.sync_stock", "sync_stock"),
     "sync": ("cubyn_amz.cli.sync", "sync"),
     "push-shipments": ("cubyn_amz.cli.push_shipments", "push_shipments"),
+    "sandbox": ("cubyn_amz.cli.sandbox", "sandbox"),
 }
 
 _verbosity = 0

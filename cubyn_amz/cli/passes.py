@@ -55,7 +55,9 @@ def show_results(app: App, results: Sequence[PassResult], as_json: bool) -> None
 def summary_line(result: PassResult) -> str:
     counts = ", ".join(f"{n} {label}" for label, n in result.counts.items() if n)
     line = f"{result.kind}{' (dry run)' if result.dry_run else ''}: "
-    line += counts or "nothing to do"
+    line += "; ".join(part for part in (counts, *result.notes) if part) or (
+        "nothing to do"
+    )
     if result.paused_until is not None:
         from cubyn_amz.clock import iso
 

@@ -15,6 +15,7 @@ from cubyn_amz.cli.app import App, pass_app
 def status(app: App, as_json: bool) -> None:
     """Show the connection, the last run of each pass, and what needs attention.
 
+    Also lists the SKUs present on one side only (their stock is not synchronised).
     Exits 1 when something needs a person, so that a script can alert on it.
 
     \b
@@ -33,6 +34,7 @@ def status(app: App, as_json: bool) -> None:
         shipments = report.counts(db, "shipments")
         stock = report.counts(db, "stock")
         attention = report.attention(db)
+        mismatches = report.sku_mismatches(db)
 
     data = {
         "connection": {
@@ -57,15 +59,16 @@ def status(app: App, as_json: bool) -> None:
         "shipments": shipments,
         "stock": stock,
         "attention": [a.to_json() for a in attention],
+        "sku_mismatches": [m.to_json() for m in mismatches],
     }
     if as_json or app.json:
         app.emit_json(data)
     else:
-        _print(data, [a.line() for a in attention])
+        _print(data, [a.line() for a in attention], [m.line() for m in mismatches])
     click.get_current_context().exit(1 if attention else 0)
 
 
-def _print(data: dict[str, Any], attention: list[str]) -> None:
+def _print(data: dict[str, Any], attention: list[str], mismatches: list[str]) -> None:
     c = data["connection"]
     markets = ", ".join(c["marketplaces"])
     stock = "on" if c["stock_update"] else "off"
@@ -81,6 +84,10 @@ def _print(data: dict[str, Any], attention: list[str]) -> None:
         if data[label]:
             parts = ", ".join(f"{n} {k}" for k, n in sorted(data[label].items()))
             click.echo(f"{label}: {parts}")
+    if mismatches:
+        click.echo(f"SKUs on one side only, not synchronised ({len(mismatches)}):")
+        for line in mismatches:
+            click.echo(f"  {line}")
     if attention:
         click.echo(f"needs attention ({len(attention)}):")
         for line in attention:

@@ -7,7 +7,9 @@ outage end the pass with its own exit code after what was done is recorded.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from cubyn_amz.errors import (
     PacingPause,
     ServiceUnavailable,
 )
+from cubyn_amz.http.redact import redact
 from cubyn_amz.runtime import Runtime
 from cubyn_amz.state import core
 
@@ -36,6 +39,8 @@ class PassResult:
     attention: list[str] = field(default_factory=list)
     # What a dry run would do, one line each.
     planned: list[str] = field(default_factory=list)
+    # Sentences for the summary line, such as why a pass did nothing.
+    notes: list[str] = field(default_factory=list)
     paused_until: float | None = None
     paused_operation: str = ""
     calls: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -68,6 +73,7 @@ class PassResult:
             "failures": self.failures,
             "attention": self.attention,
             "planned": self.planned,
+            "notes": self.notes,
             "paused_until": iso(self.paused_until) if self.paused_until else None,
             "api_calls": self.calls,
         }
@@ -95,16 +101,22 @@ def run_pass(
             pause.message,
             iso(pause.resume_at),
         )
-    except ServiceUnavailable as error:
+    except BaseException as error:
+        # Record how the pass ended before the error reaches the command line; a
+        # database that cannot be written any more leaves the pass "running".
         if pass_id is not None:
-            core.end_pass(
-                runtime.db,
-                pass_id,
-                runtime.clock.now(),
-                "unavailable",
-                dict(result.counts),
-                str(error),
+            outcome = (
+                "unavailable" if isinstance(error, ServiceUnavailable) else "stopped"
             )
+            with contextlib.suppress(sqlite3.Error):
+                core.end_pass(
+                    runtime.db,
+                    pass_id,
+                    runtime.clock.now(),
+                    outcome,
+                    dict(result.counts),
+                    redact(str(error)) or type(error).__name__,
+                )
         raise
     result.calls = runtime.calls()
     if pass_id is not None:

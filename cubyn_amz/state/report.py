@@ -56,33 +56,44 @@ def attention(db: StateDB) -> list[Attention]:
             " WHERE state IN ('failed', 'attention') ORDER BY updated_at"
         )
     ]
-    items += stock_attention(db)
+    items += [
+        Attention(
+            "stock",
+            f"{row['sku']} ({_country(row['marketplace_id'])})",
+            f"Amazon refused its quantity: {row['message']}",
+        )
+        for row in db.all(
+            "SELECT sku, marketplace_id, message FROM stock"
+            " WHERE state = 'failed' ORDER BY sku, marketplace_id"
+        )
+    ]
     return items
 
 
-def stock_attention(db: StateDB) -> list[Attention]:
-    """SKUs Amazon refused, and SKUs present on one side only.
+def _country(marketplace_id: str) -> str:
+    from cubyn_amz.marketplaces import BY_ID
+
+    market = BY_ID.get(marketplace_id)
+    return market.country if market else marketplace_id
+
+
+def sku_mismatches(db: StateDB) -> list[Attention]:
+    """SKUs present on one side only; their stock is not synchronised.
 
     A SKU must be spelt the same on both sides: one edited on either side is not
     followed, it shows here twice (unknown to Amazon, and sold but not in Cubyn).
+    Listed by ``status`` but not counted as needing attention, since a seller may
+    keep some Cubyn products off Amazon on purpose.
     """
-    from cubyn_amz.marketplaces import BY_ID
-
-    def where(marketplace_id: str) -> str:
-        market = BY_ID.get(marketplace_id)
-        return market.country if market else marketplace_id
-
     items = [
         Attention(
             "stock",
-            f"{row['sku']} ({where(row['marketplace_id'])})",
-            f"no Amazon listing for this Cubyn SKU ({row['message']})"
-            if row["state"] == "unknown_sku"
-            else f"Amazon refused its quantity: {row['message']}",
+            f"{row['sku']} ({_country(row['marketplace_id'])})",
+            f"no Amazon listing for this Cubyn SKU ({row['message']})",
         )
         for row in db.all(
-            "SELECT sku, marketplace_id, state, message FROM stock"
-            " WHERE state IN ('unknown_sku', 'failed') ORDER BY sku, marketplace_id"
+            "SELECT sku, marketplace_id, message FROM stock"
+            " WHERE state = 'unknown_sku' ORDER BY sku, marketplace_id"
         )
     ]
     # Only once Cubyn's catalogue has been read, or every SKU would look missing.

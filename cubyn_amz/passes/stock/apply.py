@@ -56,11 +56,10 @@ def sync_stock(
 ) -> None:
     """The body of a sync-stock pass (see ``cubyn_amz.passes.stock``)."""
     if not runtime.settings.stock.update:
-        log.info(
+        result.notes.append(
             "stock update is off in the settings: nothing read, nothing pushed "
             "(`cubyn-amz configure --stock-update` turns it on)"
         )
-        result.counts["skipped: stock update is off"] = 1
         return
 
     if not result.dry_run:
