@@ -141,7 +141,7 @@ def pending_demand(db: StateDB) -> dict[str, int]:
         OPEN_STATUSES,
     )
     for row in rows:
-        for item in _items(row["items"]):
+        for item in items_from_json(row["items"]):
             if item.sku and item.quantity > 0:
                 demand[item.sku] = demand.get(item.sku, 0) + item.quantity
     return demand
@@ -306,7 +306,8 @@ def items_json(items: Iterable[OrderItem]) -> str:
     )
 
 
-def _items(text: str | None) -> tuple[OrderItem, ...]:
+def items_from_json(text: str | None) -> tuple[OrderItem, ...]:
+    """The items column: each Amazon order item with the quantity sent to Cubyn."""
     try:
         data = json.loads(text or "[]")
     except ValueError:
@@ -358,7 +359,7 @@ def _row(row: sqlite3.Row) -> OrderRow:
         delivery_mode=row["delivery_mode"],
         parcel_id=row["parcel_id"],
         parcel_status=row["parcel_status"],
-        items=_items(row["items"]),
+        items=items_from_json(row["items"]),
         request=request_from_json(row["request"]),
         reason=row["reason"],
         attention=row["attention"],

@@ -13,16 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from cubyn_amz.state.db import StateDB
+from cubyn_amz.state.orders import OrderItem, items_from_json
 
 # A shipment in one of these states still has work to do, or a person to wait for.
 PENDING_STATES = ("confirming", "failed", "attention")
-
-
-@dataclass(frozen=True)
-class OrderItem:
-    order_item_id: str
-    sku: str
-    quantity: int
 
 
 @dataclass(frozen=True)
@@ -115,29 +109,8 @@ def _open_order(row: sqlite3.Row) -> OpenOrder:
 
 
 def _items(text: str | None) -> tuple[OrderItem, ...]:
-    try:
-        data = json.loads(text or "[]")
-    except ValueError:
-        return ()
-    items = []
-    for entry in data if isinstance(data, list) else []:
-        if not isinstance(entry, dict) or not entry.get("orderItemId"):
-            continue
-        quantity = entry.get("quantity")
-        items.append(
-            OrderItem(
-                order_item_id=str(entry["orderItemId"]),
-                sku=str(entry.get("sku") or ""),
-                quantity=quantity if isinstance(quantity, int) else 0,
-            )
-        )
-    return tuple(items)
-
-
-def set_parcel_status(db: StateDB, order_id: str, status: str) -> None:
-    db.execute(
-        "UPDATE orders SET parcel_status = ? WHERE order_id = ?", (status, order_id)
-    )
+    # Amazon confirms items by their id: one without cannot be confirmed.
+    return tuple(item for item in items_from_json(text) if item.order_item_id)
 
 
 def _upsert(db: StateDB, order_id: str, values: dict[str, Any], now: float) -> None:

@@ -19,6 +19,7 @@ from cubyn_amz.passes.shipments.plan import (
 )
 from cubyn_amz.runtime import Runtime
 from cubyn_amz.state import core, shipments
+from cubyn_amz.state.orders import mark_parcel_status
 from cubyn_amz.state.shipments import OpenOrder
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ def record(
     now = runtime.clock.now()
     with db.transaction():
         for change in plan.parcel_statuses:
-            shipments.set_parcel_status(db, change.order_id, change.status)
+            mark_parcel_status(db, change.order_id, change.status, now)
         for flag in plan.attention:
             shipments.mark_attention(
                 db, flag.order_id, flag.parcel_id, flag.reason, now
