@@ -10,6 +10,15 @@ import pytest
 from tests.helpers import TOKEN, settings_values, write_settings_file
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--long",
+        action="store_true",
+        default=False,
+        help="run the long soak (tests/system/test_soak.py): at least 500 passes",
+    )
+
+
 @pytest.fixture
 def settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A complete settings file, found through $CUBYN_AMZ_CONFIG."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import zlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"cubyn-amz/{__version__} (Language=Python)"
 ORDER_DATA = ("RECIPIENT", "FULFILLMENT", "CANCELLATION")
 FEED_CONTENT_TYPE = "application/json; charset=UTF-8"
+
+
+class UnreadableDocument(ValueError):
+    """A feed document whose content cannot be uncompressed (cut short, or no gzip)."""
 
 
 class AmazonClient:
@@ -263,7 +268,12 @@ class AmazonClient:
             "GET", str(data["url"]), operation="downloadFeedDocument", expect_json=False
         )
         if data.get("compressionAlgorithm") == "GZIP":
-            return gzip.decompress(download.content)
+            try:
+                return gzip.decompress(download.content)
+            except (OSError, EOFError, zlib.error) as error:
+                raise UnreadableDocument(
+                    f"the document is not the gzip it was said to be ({error})"
+                ) from None
         return download.content
 
 

@@ -31,6 +31,7 @@ COMMANDS = {
     "sync": ("cubyn_amz.cli.sync", "sync"),
     "push-shipments": ("cubyn_amz.cli.push_shipments", "push_shipments"),
     "sandbox": ("cubyn_amz.cli.sandbox", "sandbox"),
+    "demo": ("cubyn_amz.cli.demo", "demo"),
 }
 
 _verbosity = 0

@@ -8,6 +8,7 @@ names differ from the contract the project settled on (see the README).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -157,6 +158,13 @@ class CubynClient:
 
     def _list_parcels(self, filters: dict[str, str]) -> Iterator[Parcel]:
         for item in self._pages("/parcels", "listParcels", filters):
+            if item.get("id") in (None, ""):
+                # One bad entry must not hide the others from every pass.
+                log.warning(
+                    "Cubyn listed a parcel without an id (orderRef %r); passed over",
+                    item.get("orderRef"),
+                )
+                continue
             yield parse_parcel(item)
 
     # -- stock -----------------------------------------------------------------
@@ -257,11 +265,34 @@ def parse_product(data: dict[str, Any]) -> Product:
         reserved=_int(stock.get("reserved")),
         name=str(data.get("name") or ""),
         updated_at=str(data.get("updatedAt") or ""),
+        problem=_stock_problem(stock),
     )
+
+
+def _stock_problem(stock: dict[str, Any]) -> str:
+    """Why a product's stock figures cannot be pushed to Amazon, or ""."""
+    available, on_hand = stock.get("available"), stock.get("onHand")
+    if not _is_count(available):
+        text = repr(available)
+        return f"available is {text if len(text) <= 24 else text[:21] + '...'}"
+    if _is_count(on_hand) and _int(available) > _int(on_hand):
+        return f"{_int(available)} available but {_int(on_hand)} on hand"
+    return ""
+
+
+def _is_count(value: Any) -> bool:
+    """A whole number of units, 0 or more (12.0 will do; "12", -1 or NaN will not)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return False
+    return value >= 0
 
 
 def _int(value: Any) -> int:
     """A count from Cubyn; anything that is not a whole number counts as 0."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return 0
+    if isinstance(value, float) and not math.isfinite(value):
+        return 0  # JSON's 1e400 reads as infinity
     return int(value)

@@ -76,3 +76,6 @@ class Product:
     reserved: int = 0
     name: str = ""
     updated_at: str = ""
+    # Why the stock figures cannot be used (not whole numbers, more available than
+    # on hand), or "" when they can.
+    problem: str = ""

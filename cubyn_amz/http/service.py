@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import tenacity
@@ -78,7 +80,13 @@ class HttpService:
         self.attempts = attempts
         self.parse_error = parse_error
         # The session may be shared between services: headers go with each request.
-        self.session = session or requests.Session()
+        if session is None:
+            session = requests.Session()
+            # Else requests reads every proxy variable and stats ~/.netrc again for
+            # each request, a fifth of a call's CPU: see _environment.
+            session.trust_env = False
+        self.session = session
+        self._environments: dict[tuple[str, str], dict[str, Any]] = {}
         self.headers = {"User-Agent": user_agent, **(headers or {})}
         # One bucket for every operation, when the service has a single rate limit.
         self.bucket = bucket
@@ -149,7 +157,9 @@ class HttpService:
         started = time.monotonic()
 
         try:
-            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            response = self.session.request(
+                method, url, timeout=self.timeout, **self._environment(url), **kwargs
+            )
         except requests.RequestException as error:
             raise self._network_failure(method, operation, idempotent, error) from None
 
@@ -171,6 +181,24 @@ class HttpService:
         if response.status_code >= 400:
             raise self.parse_error(response, data)
         return Answer(response.status_code, response.headers, data, response.content)
+
+    def _environment(self, url: str) -> dict[str, Any]:
+        """The proxies and CA bundle the environment sets for ``url``, read once a host.
+
+        What requests itself would read, less ~/.netrc: the tool sends its own
+        credentials and no others.
+        """
+        parts = urlsplit(url)
+        host = (parts.scheme, parts.netloc)
+        if host not in self._environments:
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
+                "CURL_CA_BUNDLE"
+            )
+            self._environments[host] = {
+                "proxies": requests.utils.get_environ_proxies(url),
+                "verify": bundle or True,
+            }
+        return self._environments[host]
 
     def _note_rate(self, operation: str, response: requests.Response) -> None:
         limit = response.headers.get("x-amzn-RateLimit-Limit")

@@ -93,6 +93,7 @@ class AmazonState:
         self.orders = OrderIndex()
         self._factory = data.OrderFactory(random.Random(f"{seed}:orders"), set())
         self.catalogue = {sku: data.PRODUCTS[sku] for sku in data.amazon_skus()}
+        self._added_asins: dict[str, str] = {}  # of the SKUs add_listings made
         self.listings: dict[tuple[str, str], int] = {}  # (sku, marketplaceId) -> qty
         self.listing_updated: dict[tuple[str, str], int] = {}
         self.confirmations: list[dict[str, Any]] = []
@@ -226,14 +227,23 @@ class AmazonState:
 
     # -- Python controls -------------------------------------------------------------
 
-    def generate_orders(self, n: int) -> list[str]:
-        """``n`` new orders, placed within the last minute; their ids."""
+    def generate_orders(
+        self, n: int, ago: float = 0.0, *, to_ship: bool = False
+    ) -> list[str]:
+        """``n`` new orders, placed within the minute before ``ago`` seconds ago.
+
+        ``ago`` backdates them: searchOrders shows nothing younger than ``LAG``,
+        so a client on the system clock, whose windows end two minutes before
+        its own now, would otherwise wait that long to see them. ``to_ship``
+        makes each a paid order the seller fulfils (none pending, none FBA), so
+        that a benchmark knows exactly how many there are to import.
+        """
         with self._lock:
-            now = self.now()
+            now = self.now() - int(ago)
             rng = self._rng
             rv = []
             for _ in range(n):
-                roll = rng.random()
+                roll = 1.0 if to_ship else rng.random()
                 created = now - rng.randint(0, 59)
                 if roll < 0.06:
                     order = self._factory.make(created, "PENDING", "MERCHANT")
@@ -252,9 +262,16 @@ class AmazonState:
             return rv
 
     def cancel_order(
-        self, order_id: str, by: str = "BUYER", reason: str = "Buyer cancelled"
+        self,
+        order_id: str,
+        by: str = "BUYER",
+        reason: str = "Buyer cancelled",
+        ago: float = 0.0,
     ) -> Order:
-        """Cancel an order on Amazon's side, as a buyer or the seller can."""
+        """Cancel an order on Amazon's side, as a buyer or the seller can.
+
+        ``ago`` backdates the cancellation, as for ``generate_orders``.
+        """
         with self._lock:
             order = self.orders[order_id]
             if order.status in ("SHIPPED", "PARTIALLY_SHIPPED"):
@@ -262,7 +279,7 @@ class AmazonState:
                     f"order {order_id} has shipped and cannot be cancelled"
                 )
             if order.status != "CANCELLED":
-                self._cancel(order, by, reason, self.now())
+                self._cancel(order, by, reason, self.now() - int(ago))
             return order
 
     def _cancel(self, order: Order, by: str, reason: str, when: int) -> None:
@@ -275,12 +292,12 @@ class AmazonState:
             order.updated = max(order.updated, when)
 
     def request_cancellation(
-        self, order_id: str, reason: str = "No longer needed"
+        self, order_id: str, reason: str = "No longer needed", ago: float = 0.0
     ) -> Order:
         """The buyer asks to cancel: the items carry a cancellationRequest."""
         with self._lock:
             order = self.orders[order_id]
-            self._request_cancellation(order, reason, self.now())
+            self._request_cancellation(order, reason, self.now() - int(ago))
             return order
 
     def _request_cancellation(self, order: Order, reason: str, when: int) -> None:
@@ -304,7 +321,22 @@ class AmazonState:
             return render(self.orders[order_id], ALL_DATASETS)
 
     def asin(self, sku: str) -> str:
-        return self._factory.asin_of(sku)
+        return self._added_asins.get(sku) or self._factory.asin_of(sku)
+
+    def add_listings(
+        self, products: list[data.Product], quantities: dict[str, int]
+    ) -> None:
+        """List more SKUs in every selling marketplace (``Sandbox.add_skus``)."""
+        with self._lock:
+            rng = random.Random(f"{self.seller_id}:asins:{len(self._added_asins)}")
+            now = self.now()
+            for product in products:
+                self.catalogue[product.sku] = product
+                self._added_asins[product.sku] = data.asin(rng)
+                for country in SELLING:
+                    key = (product.sku, MARKETPLACES[country].id)
+                    self.listings[key] = quantities[product.sku]
+                    self.listing_updated[key] = now
 
     def quantity(self, sku: str, marketplace: str) -> int | None:
         """Amazon's quantity for ``sku`` in a marketplace (id or country code)."""

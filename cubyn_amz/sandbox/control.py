@@ -90,21 +90,24 @@ class ControlApi:
         ]
         return {"moved": moved}
 
+    # "ago" (seconds) backdates an Amazon event past searchOrders' two-minute lag.
+
     def orders(self, body: dict[str, Any]) -> Any:
-        return {
-            "orderIds": self.sandbox.amazon.generate_orders(int(body.get("count", 1)))
-        }
+        count, ago = int(body.get("count", 1)), float(body.get("ago", 0))
+        return {"orderIds": self.sandbox.amazon.generate_orders(count, ago=ago)}
 
     def cancel(self, body: dict[str, Any]) -> Any:
         order = self.sandbox.amazon.cancel_order(
-            _required(body, "orderId"), by=body.get("by", "BUYER")
+            _required(body, "orderId"),
+            by=body.get("by", "BUYER"),
+            ago=float(body.get("ago", 0)),
         )
         return {"orderId": order.order_id, "status": order.status}
 
     def request_cancellation(self, body: dict[str, Any]) -> Any:
         reason = body.get("reason", "No longer needed")
         order = self.sandbox.amazon.request_cancellation(
-            _required(body, "orderId"), reason
+            _required(body, "orderId"), reason, ago=float(body.get("ago", 0))
         )
         return {"orderId": order.order_id, "status": order.status}
 

@@ -51,7 +51,8 @@ class Sandbox:
 
     ``orders`` seeds a few days of order history; ``rate_limits=False`` turns
     every usage plan off; ``stage_seconds`` is the sandbox time a parcel spends
-    at each warehouse stage (None: parcels move only on ``warehouse.step()``).
+    at each warehouse stage (None: parcels move only on ``warehouse.step()``);
+    ``skus`` adds that many SKUs to the catalogue (see ``add_skus``).
     """
 
     def __init__(
@@ -62,6 +63,7 @@ class Sandbox:
         time_scale: float = 1.0,
         rate_limits: bool = True,
         stage_seconds: float | None = 1800.0,
+        skus: int = 0,
     ) -> None:
         if clock is not None and time_scale != 1.0:
             raise ValueError("give either a clock or a time_scale, not both")
@@ -112,6 +114,28 @@ class Sandbox:
         }
         self._http = HttpServer(self.app)
         self.base_url: str | None = None
+        self._added_skus = 0
+        self.add_skus(skus)
+
+    def add_skus(self, count: int) -> list[str]:
+        """``count`` more SKUs, the same on both sides; their names.
+
+        Each is stocked in Cubyn and listed in every selling marketplace on
+        Amazon with a quantity a few units above the stock, as before a first
+        sync, so that a first push changes every one of them. For benchmarks
+        at the scale of a real catalogue (the seeded one has ~30 SKUs).
+        """
+        with self.lock:
+            products = data.more_products(self._added_skus + 1, count)
+            self._added_skus += count
+            rng = random.Random(f"{self.seed}:skus:{self._added_skus}")
+            stock = {p.sku: rng.randint(0, 200) for p in products}
+            self.cubyn.add_products({p.sku: p.title for p in products}, stock)
+            quantities = {
+                sku: units + rng.randint(1, 8) for sku, units in stock.items()
+            }
+            self.amazon.add_listings(products, quantities)
+            return [p.sku for p in products]
 
     def _amazon_routes(self) -> list[Route]:
         amazon = self.amazon

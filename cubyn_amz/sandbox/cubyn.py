@@ -158,6 +158,16 @@ class CubynState:
     def now(self) -> int:
         return int(self.clock.now())
 
+    def add_products(self, names: dict[str, str], stock: dict[str, int]) -> None:
+        """More products in the catalogue, with their units on hand, updated now."""
+        with self._lock:
+            number = max((int(p.id[2:]) for p in self.products.values()), default=0)
+            for sku, name in names.items():
+                number += 1
+                self.products[sku] = Product(
+                    f"p_{number}", sku, name, stock[sku], self.now()
+                )
+
     def parcels_for(self, order_ref: str) -> list[Parcel]:
         with self._lock:
             return [self.parcels[i] for i in self.by_order_ref.get(order_ref, [])]

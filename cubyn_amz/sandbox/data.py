@@ -111,6 +111,14 @@ def initial_quantities(rng: random.Random, stock: dict[str, int]) -> dict[str, i
     return rv
 
 
+def more_products(first: int, count: int) -> list[Product]:
+    """Plain numbered products beyond the catalogue, for benchmarks at scale."""
+    return [
+        Product(f"ITEM-{n:05d}", f"Article de démonstration n° {n}", "10.00", "HOME")
+        for n in range(first, first + count)
+    ]
+
+
 def asin(rng: random.Random) -> str:
     return "B0" + "".join(rng.choices(string.ascii_uppercase + string.digits, k=8))
 

@@ -22,6 +22,7 @@ import heapq
 import random
 import string
 import threading
+from collections.abc import Iterable
 
 from cubyn_amz.clock import Clock, iso
 
@@ -154,12 +155,18 @@ class Warehouse:
 
     # -- progression -------------------------------------------------------------------
 
-    def step(self) -> int:
-        """Move every moving parcel one stage now; how many moved."""
+    def step(self, parcel_ids: Iterable[int] | None = None) -> int:
+        """Move each moving parcel (or each named) one stage now; how many moved."""
         with self._lock:
             now = self.now()
             moved = 0
-            for parcel in list(self.cubyn.parcels.values()):
+            parcels = self.cubyn.parcels
+            chosen = (
+                list(parcels.values())
+                if parcel_ids is None
+                else [parcels[i] for i in parcel_ids]
+            )
+            for parcel in chosen:
                 if parcel.status in NEXT and self._advance(parcel, now):
                     moved += 1
             return moved

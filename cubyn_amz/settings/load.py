@@ -123,7 +123,7 @@ def parse_settings(
     problems = _check_shape(document)
     values = _with_env_secrets(document, environ, problems)
 
-    amazon = values.get("amazon", {})
+    amazon = _table(values, "amazon")
     found = _marketplaces(amazon.get("marketplaces"), problems)
     regions = sorted({m.region for m in found})
     if len(regions) > 1:
@@ -142,22 +142,22 @@ def parse_settings(
         "amazon.token_endpoint",
         problems,
     )
-    cubyn = values.get("cubyn", {})
+    cubyn = _table(values, "cubyn")
     cubyn_endpoint = _endpoint(
         cubyn, "endpoint", CUBYN_ENDPOINT, "cubyn.endpoint", problems
     )
 
-    stock = values.get("stock", {})
+    stock = _table(values, "stock")
     if isinstance(stock.get("buffer"), int) and stock["buffer"] < 0:
         problems.append("stock.buffer: must be 0 or more")
     if isinstance(stock.get("feed_threshold"), int) and stock["feed_threshold"] < 1:
         problems.append("stock.feed_threshold: must be 1 or more")
-    days = values.get("import", {}).get("initial_days")
+    days = _table(values, "import").get("initial_days")
     if isinstance(days, int) and not 1 <= days <= 730:
         problems.append("import.initial_days: must be between 1 and 730")
 
-    delivery_modes = _delivery_modes(values.get("delivery_modes", {}), problems)
-    carriers = _carriers(values.get("carriers", {}), problems)
+    delivery_modes = _delivery_modes(_table(values, "delivery_modes"), problems)
+    carriers = _carriers(_table(values, "carriers"), problems)
     if problems:
         raise SettingsError(problems, str(path))
 
@@ -182,6 +182,12 @@ def parse_settings(
         carriers=carriers,
         max_wait=float(app.get("max_wait", 30.0)),
     )
+
+
+def _table(values: Mapping[str, Any], section: str) -> dict[str, Any]:
+    """A section's keys; nothing when it is not a table (``_check_shape`` says so)."""
+    table = values.get(section, {})
+    return table if isinstance(table, dict) else {}
 
 
 def _check_shape(document: Mapping[str, Any]) -> list[str]:

@@ -21,6 +21,9 @@ from cubyn_amz.cubyn.client import PHONE_LIMITS, TEXT_LIMIT, ZIP_LIMIT
 from cubyn_amz.cubyn.models import Recipient
 
 _SPACES = re.compile(r"\s+")
+# Control characters (a NUL or an escape pasted into a field): Cubyn refuses them,
+# and anyascii keeps them as they are.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 _NOT_ZIP = re.compile(r"[^A-Z0-9 -]")
 # "+33 6 12 34 56 78 ext. 12": the extension is not part of the number.
 _EXTENSION = re.compile(r"(?i)\s*(ext\.?|extension|x|poste)\s*\d+\s*$")
@@ -30,7 +33,7 @@ def latin(value: Any) -> str:
     """The value in Latin letters on one line, without surrounding blanks."""
     if not isinstance(value, str):
         return ""
-    return _SPACES.sub(" ", anyascii(value)).strip()
+    return _SPACES.sub(" ", _CONTROLS.sub(" ", anyascii(value))).strip()
 
 
 def split_at(text: str, limit: int) -> tuple[str, str]:

@@ -137,7 +137,9 @@ def handle_page(
         try:
             orders.append(parse_order(data))
         except UnreadableOrder:
-            log.warning("Amazon listed an order without an id; passed over")
+            steps.result.fail(
+                "Amazon listed an order without an id; passed over", p.UNREADABLE
+            )
     rows = orders_db.get_many(runtime.db, [o.order_id for o in orders])
     for order in orders:
         plan = p.plan_order(
@@ -187,6 +189,9 @@ class Steps:
         orders_db.record(
             self.db, step.sighting, step.state, step.reason, self.now(), step.request
         )
+        if step.failed:
+            self.result.fail(step.message, step.label or p.UNREADABLE)
+            return
         if step.label:
             self.result.counts[step.label] += 1
         if step.message:

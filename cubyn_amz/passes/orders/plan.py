@@ -26,6 +26,7 @@ NOTHING_TO_SHIP = "skipped: nothing to ship"
 OTHER_STATUS = "skipped: other status"
 CANCELLED = "cancelled"
 REJECTED = "rejected"
+UNREADABLE = "skipped: unreadable"
 
 BUYER_REQUEST = "the buyer asked to cancel"
 ITEMS_CANCELLED = "items cancelled on Amazon after import"
@@ -43,6 +44,8 @@ class Record:
     message: str = ""
     warn: bool = False
     request: NewParcel | None = None
+    # An order that should have been importable: the pass counts it as failed.
+    failed: bool = False
 
     def describe(self) -> str:
         if self.label is None:
@@ -144,12 +147,16 @@ def plan_order(
 def _plan_new(
     order: AmazonOrder, row: OrderRow | None, settings: Settings
 ) -> tuple[Step, ...]:
-    def skip(reason: str, label: str, warn: bool = True) -> tuple[Step, ...]:
-        seen = sighting(order, settings, importable_items(order))
+    def skip(
+        reason: str, label: str, warn: bool = True, failed: bool = False
+    ) -> tuple[Step, ...]:
+        # Items that cannot be read add nothing to the stock's pending demand.
+        items = () if failed else importable_items(order)
+        seen = sighting(order, settings, items)
         if row is not None and row.reason == reason:
             return (Record(seen, "skipped", reason),)  # shown once already
         message = f"order {order.order_id}: skipped, {reason}"
-        return (Record(seen, "skipped", reason, label, message, warn),)
+        return (Record(seen, "skipped", reason, label, message, warn, failed=failed),)
 
     if order.status == "CANCELLED" or order.status == "SHIPPED":
         if row is None:
@@ -167,6 +174,9 @@ def _plan_new(
     if mode is None:
         level = order.service_level or "(none given)"
         return skip(f"service level {level} not offered by Cubyn", NOT_OFFERED)
+    if order.unreadable is not None:
+        reason = f"Amazon's items cannot be read ({order.unreadable})"
+        return skip(reason, UNREADABLE, failed=True)
     items = importable_items(order)
     if not items:
         return skip("nothing left to ship", NOTHING_TO_SHIP)

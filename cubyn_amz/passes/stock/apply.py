@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from cubyn_amz.amazon.client import UnreadableDocument
 from cubyn_amz.clock import iso, parse_iso
 from cubyn_amz.errors import (
     ApiError,
@@ -65,7 +66,7 @@ def sync_stock(
     if not result.dry_run:
         settle_feeds(runtime, result)
 
-    snapshot, full_read = read_catalogue(runtime, full)
+    snapshot, full_read = read_catalogue(runtime, result, full)
     now = runtime.clock.now()
     plan = plan_stock(
         stock.stock_rows(runtime.db),
@@ -108,11 +109,14 @@ def sync_stock(
 # -- reading Cubyn ------------------------------------------------------------------
 
 
-def read_catalogue(runtime: Runtime, full: bool) -> tuple[dict[str, int], bool]:
+def read_catalogue(
+    runtime: Runtime, result: PassResult, full: bool
+) -> tuple[dict[str, int], bool]:
     """Cubyn's stock: what changed since the last read, or the whole catalogue.
 
     The whole catalogue on the first pass, with ``--full``, and once every
     ``stock.full_every_hours``, so that a change a delta read missed cannot linger.
+    A product whose figures cannot be used keeps the figure last read, if any.
     """
     db, now = runtime.db, runtime.clock.now()
     since = core.read_cursor(db, PRODUCTS_SINCE)
@@ -123,9 +127,21 @@ def read_catalogue(runtime: Runtime, full: bool) -> tuple[dict[str, int], bool]:
 
     updated_since = None if full else iso(parse_iso(since) - OVERLAP)
     snapshot: dict[str, int] = {}
+    stored: dict[str, int] | None = None
     for product in runtime.cubyn.products(updated_since):
-        if product.sku:
-            snapshot[product.sku] = product.available
+        if not product.sku:
+            continue
+        if product.problem:
+            result.fail(
+                f"stock {product.sku}: Cubyn's stock figures cannot be used "
+                f"({product.problem}); nothing pushed from them"
+            )
+            stored = stock.products(db) if stored is None else stored
+            if product.sku in stored:
+                # Neither zeroed by a full read nor changed: as last read.
+                snapshot[product.sku] = stored[product.sku]
+            continue
+        snapshot[product.sku] = product.available
     if full:
         log.info("stock: read Cubyn's whole catalogue (%d SKUs)", len(snapshot))
     else:
@@ -360,15 +376,14 @@ def settle_feed(runtime: Runtime, result: PassResult, feed: stock.FeedRow) -> No
 
     try:
         content = runtime.amazon.get_feed_document(str(report_id))
+        report = read_report(content, feed.messages)
     except ApiError as error:
         result.fail(
             f"stock: cannot read the report of feed {feed_id} ({where}): {error}; "
             "tried again next run"
         )
         return
-    try:
-        report = read_report(content, feed.messages)
-    except UnreadableReport as error:
+    except (UnreadableDocument, UnreadableReport) as error:
         log.warning("stock: feed %s (%s): %s; pushed again", feed_id, where, error)
         stock.release_feed(db, feed.id, "failed", str(error), runtime.clock.now())
         return
