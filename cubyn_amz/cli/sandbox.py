@@ -44,7 +44,9 @@ def sandbox() -> None:
     default=1.0,
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
-    help="Simulated seconds per real second (60: a real second is a minute).",
+    help="Speed-up of the warehouse, feed processing and usage plans (60: a "
+    "30-minute warehouse stage takes 30 s). Timestamps stay real, so that "
+    "cubyn-amz sees every order.",
 )
 @click.option(
     "--no-rate-limits", is_flag=True, help="Turn Amazon's and Cubyn's usage plans off."

@@ -15,6 +15,6 @@ API), warehouse.py (parcels and stock), data.py (seeded data), buckets.py (usage
 plans), faults.py, control.py (/_sandbox), client.py (a bare client for tests).
 """
 
-from .core import Sandbox, ScaledClock
+from .core import Sandbox
 
-__all__ = ["Sandbox", "ScaledClock"]
+__all__ = ["Sandbox"]

@@ -88,7 +88,7 @@ class AmazonState:
         self.time_scale = time_scale
         self._lock = lock
         self._rng = random.Random(f"{seed}:amazon")
-        self.lwa = LoginWithAmazon(clock, seed, time_scale)
+        self.lwa = LoginWithAmazon(clock, seed)
 
         self.orders = OrderIndex()
         self._factory = data.OrderFactory(random.Random(f"{seed}:orders"), set())

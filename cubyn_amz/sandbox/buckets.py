@@ -88,9 +88,12 @@ class Buckets:
         enabled: bool = True,
         time_scale: float = 1.0,
     ) -> None:
-        self.plans = plans
+        # A time-scaled sandbox grants faster plans, and says so in its headers.
+        self.plans = {
+            name: Plan(plan.rate * time_scale, plan.burst)
+            for name, plan in plans.items()
+        }
         self.enabled = enabled
-        self.time_scale = time_scale
         self._clock = clock
         self._buckets: dict[str, TokenBucket] = {}
 
@@ -122,4 +125,4 @@ class Buckets:
         plan = self.plans.get(name)
         if plan is None:
             return None
-        return f"{plan.rate * self.time_scale:g}"
+        return f"{plan.rate:g}"

@@ -3,7 +3,8 @@
 One object owns the seller's Amazon account, the Cubyn account and its
 warehouse, the fault injector and the HTTP server that exposes them on
 loopback. All of it reads time from one clock: a ``FakeClock`` for tests and
-benchmarks, the system clock otherwise, optionally sped up by ``time_scale``.
+benchmarks, the system clock otherwise. ``time_scale`` speeds up what the sandbox
+does by itself (warehouse stages, feed processing, usage-plan refills).
 """
 
 from __future__ import annotations
@@ -29,23 +30,6 @@ from .server import App, HttpServer, Route, Service, route
 from .warehouse import Warehouse
 
 
-class ScaledClock:
-    """The system clock, sped up: with scale 60 a real second is a sandbox minute."""
-
-    def __init__(self, scale: float, base: Clock | None = None) -> None:
-        if scale <= 0:
-            raise ValueError("time_scale must be positive")
-        self.scale = scale
-        self._base = base or SystemClock()
-        self._origin = self._base.now()
-
-    def now(self) -> float:
-        return self._origin + (self._base.now() - self._origin) * self.scale
-
-    def sleep(self, seconds: float) -> None:
-        self._base.sleep(seconds / self.scale)
-
-
 class Sandbox:
     """Amazon's SP-API and Cubyn's API, emulated over HTTP on 127.0.0.1.
 
@@ -67,8 +51,13 @@ class Sandbox:
     ) -> None:
         if clock is not None and time_scale != 1.0:
             raise ValueError("give either a clock or a time_scale, not both")
+        if time_scale <= 0:
+            raise ValueError("time_scale must be positive")
+        # A time scale speeds up what the sandbox does by itself (the warehouse,
+        # feed processing, the usage plans' refill) but not its timestamps: a real
+        # cubyn-amz, on the system clock, must see the orders as they arrive.
         if clock is None:
-            clock = ScaledClock(time_scale) if time_scale != 1.0 else SystemClock()
+            clock = SystemClock()
         self.seed = seed
         self.clock = clock
         self.time_scale = time_scale
@@ -83,10 +72,16 @@ class Sandbox:
         self.cubyn = CubynState(
             clock, self.lock, seed, stock, names, rate_limits, time_scale
         )
+        if stage_seconds is not None:
+            stage_seconds /= time_scale
         self.warehouse = Warehouse(self.cubyn, clock, self.lock, seed, stage_seconds)
 
         listings = ListingsApi(self.amazon)
         self.feeds = FeedsApi(self.amazon, listings.render_item)
+        self.feeds.queue_seconds = _scaled(self.feeds.queue_seconds, time_scale)
+        self.feeds.processing_seconds = _scaled(
+            self.feeds.processing_seconds, time_scale
+        )
         self.app = App(clock, self.lock, self.tick, self.faults)
         amazon_routes = [
             *OrdersApi(self.amazon).routes(),
@@ -280,3 +275,9 @@ class Sandbox:
             "throttled": cubyn.throttled,
             "injected": dict(cubyn.injected),
         }
+
+
+def _scaled(bounds: tuple[int, int], time_scale: float) -> tuple[int, int]:
+    """Bounds in whole seconds, shortened by the time scale (a second at least)."""
+    low, high = bounds
+    return max(1, round(low / time_scale)), max(1, round(high / time_scale))

@@ -357,7 +357,7 @@ class CubynApi:
         if wait is None:
             return None
         self.state.throttled += 1
-        retry = max(1, math.ceil(wait / self.state.time_scale))
+        retry = max(1, math.ceil(wait))
         return json_response(
             429, {"message": "Too many requests"}, {"Retry-After": str(retry)}
         )

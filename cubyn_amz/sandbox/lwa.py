@@ -63,9 +63,8 @@ def _form(req: Request) -> dict[str, Any]:
 
 
 class LoginWithAmazon:
-    def __init__(self, clock: Clock, seed: int, time_scale: float = 1.0) -> None:
+    def __init__(self, clock: Clock, seed: int) -> None:
         self.clock = clock
-        self.time_scale = time_scale
         self.credentials = Credentials.generate(random.Random(f"{seed}:credentials"))
         self.refresh_token_valid = True
         self.access_tokens: dict[str, float] = {}  # token -> expiry, sandbox time
@@ -97,8 +96,7 @@ class LoginWithAmazon:
 
         access_token = "Atza|IwEB" + secrets.token_urlsafe(96)
         self.access_tokens[access_token] = self.clock.now() + TOKEN_LIFETIME
-        # In a time-scaled sandbox the hour passes faster: say so in real seconds.
-        expires_in = max(1, int(TOKEN_LIFETIME / self.time_scale))
+        expires_in = int(TOKEN_LIFETIME)
         body = {
             "access_token": access_token,
             "refresh_token": creds.refresh_token,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from cubyn_amz.cubyn.models import NewParcel, ParcelItem, Recipient
@@ -329,7 +329,14 @@ def items_from_json(text: str | None) -> tuple[OrderItem, ...]:
 
 def request_json(parcel: NewParcel) -> str:
     """The tool's own record of a parcel to create (not Cubyn's field names)."""
-    return json.dumps(asdict(parcel), ensure_ascii=False)
+    # By hand: dataclasses.asdict deep-copies every field, a tenth of an order's CPU.
+    record = {
+        "order_ref": parcel.order_ref,
+        "recipient": vars(parcel.recipient),
+        "delivery_mode": parcel.delivery_mode,
+        "items": [{"sku": i.sku, "quantity": i.quantity} for i in parcel.items],
+    }
+    return json.dumps(record, ensure_ascii=False)
 
 
 def request_from_json(text: str | None) -> NewParcel | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
 
-from cubyn_amz.clock import FakeClock, iso
+from cubyn_amz.clock import FakeClock, iso, parse_iso
 from cubyn_amz.sandbox import Sandbox
 from cubyn_amz.sandbox.client import SandboxClient
 
@@ -457,16 +458,20 @@ def test_rate_limits_can_be_turned_off(clock: FakeClock) -> None:
     assert "x-amzn-RateLimit-Limit" not in answers[-1].headers
 
 
-def test_a_time_scaled_sandbox_reports_scaled_rates() -> None:
+def test_a_time_scaled_sandbox_grants_faster_plans_on_real_time() -> None:
     with (
         Sandbox(seed=3, orders=5, time_scale=60) as sb,
         SandboxClient(sb.connection()) as client,
     ):
         login = client.login().json()
         response = client.amazon("GET", "/sellers/v1/marketplaceParticipations")
+        placed = sb.amazon.generate_orders(1)
+        created = parse_iso(sb.amazon.order_json(placed[0])["createdTime"])
 
-    assert login["expires_in"] == 60
+    assert login["expires_in"] == 3600
     assert response.headers["x-amzn-RateLimit-Limit"] == "0.96"
+    # Stamped on the system clock, as a real cubyn-amz reads it: never ahead.
+    assert time.time() - 3600 < created <= time.time()
 
 
 def test_a_clock_and_a_time_scale_do_not_mix() -> None:
