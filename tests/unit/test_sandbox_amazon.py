@@ -16,22 +16,11 @@ FR = "A13V1IB3VIYZZH"
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def sandbox(clock: FakeClock) -> Iterator[Sandbox]:
     # Usage plans are tested on their own; here they would only slow paging down.
     sb = Sandbox(seed=3, orders=60, clock=clock, rate_limits=False).start()
     yield sb
     sb.stop()
-
-
-@pytest.fixture
-def client(sandbox: Sandbox) -> Iterator[SandboxClient]:
-    with SandboxClient(sandbox.connection()) as rv:
-        yield rv
 
 
 def search(client: SandboxClient, **params: object) -> dict:

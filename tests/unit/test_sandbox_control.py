@@ -18,12 +18,6 @@ def sandbox() -> Iterator[Sandbox]:
     sb.stop()
 
 
-@pytest.fixture
-def client(sandbox: Sandbox) -> Iterator[SandboxClient]:
-    with SandboxClient(sandbox.connection()) as rv:
-        yield rv
-
-
 def post(client: SandboxClient, path: str, body: dict | None = None) -> dict:
     response = client.control("POST", path, json=body or {})
     assert response.status_code == 200, response.text

@@ -13,22 +13,11 @@ from cubyn_amz.sandbox.client import SandboxClient
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def sandbox(clock: FakeClock) -> Iterator[Sandbox]:
     sb = Sandbox(seed=11, orders=5, clock=clock, rate_limits=False, stage_seconds=None)
     sb.start()
     yield sb
     sb.stop()
-
-
-@pytest.fixture
-def client(sandbox: Sandbox) -> Iterator[SandboxClient]:
-    with SandboxClient(sandbox.connection()) as rv:
-        yield rv
 
 
 def stocked(sandbox: Sandbox) -> str:

@@ -17,11 +17,6 @@ PARTICIPATIONS = "/sellers/v1/marketplaceParticipations"
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def sandbox(clock: FakeClock) -> Iterator[Sandbox]:
     sb = Sandbox(seed=2, orders=10, clock=clock, rate_limits=False).start()
     yield sb

@@ -20,21 +20,10 @@ CONTENT_TYPE = "application/json; charset=UTF-8"
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def sandbox(clock: FakeClock) -> Iterator[Sandbox]:
     sb = Sandbox(seed=7, orders=5, clock=clock).start()
     yield sb
     sb.stop()
-
-
-@pytest.fixture
-def client(sandbox: Sandbox) -> Iterator[SandboxClient]:
-    with SandboxClient(sandbox.connection()) as rv:
-        yield rv
 
 
 def feed(seller_id: str, quantities: dict[str, Any]) -> bytes:

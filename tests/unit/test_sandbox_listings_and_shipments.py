@@ -18,21 +18,10 @@ DE = "A1PA6795UKMFR9"
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def sandbox(clock: FakeClock) -> Iterator[Sandbox]:
     sb = Sandbox(seed=5, orders=60, clock=clock, rate_limits=False).start()
     yield sb
     sb.stop()
-
-
-@pytest.fixture
-def client(sandbox: Sandbox) -> Iterator[SandboxClient]:
-    with SandboxClient(sandbox.connection()) as rv:
-        yield rv
 
 
 def first(sandbox: Sandbox, status: str, by: str = "MERCHANT") -> Order:
