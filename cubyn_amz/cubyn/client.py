@@ -272,6 +272,9 @@ def parse_product(data: dict[str, Any]) -> Product:
 def _stock_problem(stock: dict[str, Any]) -> str:
     """Why a product's stock figures cannot be pushed to Amazon, or ""."""
     available, on_hand = stock.get("available"), stock.get("onHand")
+    # Below zero is oversold: a count all the same, which Amazon is shown as 0.
+    if _is_count(available, signed=True) and _int(available) < 0:
+        return ""
     if not _is_count(available):
         text = repr(available)
         return f"available is {text if len(text) <= 24 else text[:21] + '...'}"
@@ -280,13 +283,14 @@ def _stock_problem(stock: dict[str, Any]) -> str:
     return ""
 
 
-def _is_count(value: Any) -> bool:
-    """A whole number of units, 0 or more (12.0 will do; "12", -1 or NaN will not)."""
+def _is_count(value: Any, signed: bool = False) -> bool:
+    """A whole number of units, 0 or more unless ``signed`` (12.0 will do; "12" or
+    NaN will not)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
         return False
-    return value >= 0
+    return signed or value >= 0
 
 
 def _int(value: Any) -> int:

@@ -660,13 +660,6 @@ class BadProducts:
 
 STOCK = [
     BadProducts(
-        "negative-available",
-        product("SKU-BAD", -5),
-        1,
-        "stock SKU-BAD: Cubyn's stock figures cannot be used",
-        {"SKU-1": 12},
-    ),
-    BadProducts(
         "available-as-text",
         product("SKU-BAD", "12"),
         1,
@@ -759,6 +752,36 @@ def test_bad_stock_answers(
         assert any(case.says in line for line in warnings(result)), result.stderr
     # Neither zeroed as "no longer listed" by this full read, nor changed.
     assert bad_sku_rows(db) == before
+
+
+def test_an_oversold_sku_shows_zero_on_amazon(
+    settings_file: Path,
+    db: StateDB,
+    clock: FakeClock,
+    lwa: Any,
+    requests_mock: Any,
+) -> None:
+    requests_mock.get(
+        PRODUCTS,
+        headers={"x-total-count": "2"},
+        json=[product("SKU-1", 12), product("SKU-BAD", -5)],
+    )
+    patch = requests_mock.patch(
+        LISTING, json={"status": "ACCEPTED", "issues": [], "sku": "x"}
+    )
+    stock.save_catalogue(db, {"SKU-BAD": 6}, [], clock.now())
+    stock.mark_sending(db, "SKU-BAD", FR, 6, clock.now())
+    stock.record_accepted(db, "SKU-BAD", FR, 6, clock.now())
+
+    result = run("sync-stock")
+
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    pushed = {
+        LISTING.match(r.url).group(1): r.json()["patches"][0]["value"][0]["quantity"]  # type: ignore[union-attr]
+        for r in patch.request_history
+    }
+    assert pushed == {"SKU-1": 12, "SKU-BAD": 0}
 
 
 def bad_sku_rows(db: StateDB) -> list[tuple[Any, ...]]:
