@@ -740,10 +740,7 @@ def test_bad_stock_answers(
 
     no_traceback(result)
     assert result.exit_code == case.exit_code, result.output
-    pushed = {
-        LISTING.match(r.url).group(1): r.json()["patches"][0]["value"][0]["quantity"]  # type: ignore[union-attr]
-        for r in patch.request_history
-    }
+    pushed = quantities_pushed(patch)
     assert pushed == case.pushed
     if case.exit_code >= 2:
         assert case.says in one_line_error(result)
@@ -777,11 +774,23 @@ def test_an_oversold_sku_shows_zero_on_amazon(
 
     no_traceback(result)
     assert result.exit_code == 0, result.output
-    pushed = {
-        LISTING.match(r.url).group(1): r.json()["patches"][0]["value"][0]["quantity"]  # type: ignore[union-attr]
+    pushed = quantities_pushed(patch)
+    assert pushed == {"SKU-1": 12, "SKU-BAD": 0}
+
+
+def path_part(pattern: re.Pattern[str], url: str) -> str:
+    """The SKU or order id a request's URL names."""
+    found = pattern.match(url)
+    assert found is not None, url
+    return found.group(1)
+
+
+def quantities_pushed(patch: Any) -> dict[str, int]:
+    """SKU -> quantity, from the listings patches the tool sent."""
+    return {
+        path_part(LISTING, r.url): r.json()["patches"][0]["value"][0]["quantity"]
         for r in patch.request_history
     }
-    assert pushed == {"SKU-1": 12, "SKU-BAD": 0}
 
 
 def bad_sku_rows(db: StateDB) -> list[tuple[Any, ...]]:
@@ -927,7 +936,7 @@ def test_bad_parcel_answers(
 
     no_traceback(result)
     assert result.exit_code == case.exit_code, result.output
-    sent = [CONFIRM.match(r.url).group(1) for r in confirm.request_history]  # type: ignore[union-attr]
+    sent = [path_part(CONFIRM, r.url) for r in confirm.request_history]
     assert sent[: len(case.confirmed)] == list(case.confirmed)
     assert set(sent) == set(case.confirmed)
     assert BAD not in sent

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cubyn_amz.errors import SettingsError, UsageError
 from cubyn_amz.settings.load import is_allowed_url, load_settings, settings_path
+from cubyn_amz.settings.model import Settings
 from tests.helpers import SECRETS, settings_values, write_settings_file
 
 
-def load(tmp_path: Path, environ: dict[str, str] | None = None, **sections):  # type: ignore[no-untyped-def]
+def load(
+    tmp_path: Path, environ: dict[str, str] | None = None, **sections: Any
+) -> Settings:
     path = write_settings_file(tmp_path / "config.toml", settings_values(**sections))
     return load_settings(path, environ or {})
 
