@@ -92,7 +92,10 @@ def _show(app: App) -> None:
             "feed_threshold": s.stock.feed_threshold,
             "full_every_hours": s.stock.full_every_hours,
         },
-        "import": {"initial_days": s.import_.initial_days},
+        "import": {
+            "initial_days": s.import_.initial_days,
+            "settle_after": s.import_.settle_after,
+        },
         "delivery_modes": {k: v or "none" for k, v in sorted(s.delivery_modes.items())},
         "carriers": dict(sorted(s.carriers.items())),
     }

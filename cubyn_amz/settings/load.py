@@ -66,7 +66,7 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
         "feed_threshold": (int, False),
         "full_every_hours": (_NUMBER, False),
     },
-    "import": {"initial_days": (int, False)},
+    "import": {"initial_days": (int, False), "settle_after": (_NUMBER, False)},
 }
 _FREE_TABLES = ("delivery_modes", "carriers")
 
@@ -155,6 +155,9 @@ def parse_settings(
     days = _table(values, "import").get("initial_days")
     if isinstance(days, int) and not 1 <= days <= 730:
         problems.append("import.initial_days: must be between 1 and 730")
+    settle = _table(values, "import").get("settle_after")
+    if isinstance(settle, (int, float)) and not 0 <= settle <= 3600:
+        problems.append("import.settle_after: must be between 0 and 3600 seconds")
 
     delivery_modes = _delivery_modes(_table(values, "delivery_modes"), problems)
     carriers = _carriers(_table(values, "carriers"), problems)

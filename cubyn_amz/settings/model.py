@@ -54,6 +54,9 @@ class StockSettings:
 @dataclass(frozen=True)
 class ImportSettings:
     initial_days: int = 30
+    # Seconds an unanswered parcel creation is given before it is looked up in
+    # Cubyn: the request of a run killed mid-POST may still be on its way there.
+    settle_after: float = 60.0
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,8 @@ def test_kill_9_in_the_middle_of_each_pass_loses_and_repeats_nothing(
 ) -> None:
     sb = sandboxes(seed=11, orders=40)
     conn = connect(sb, tmp_path)
+    # A second (not a minute) before an unanswered creation is looked up.
+    conn.set("import", "settle_after", 1)
     eligible = eligible_orders(sb, conn)
     assert len(eligible) >= 8
 

@@ -359,7 +359,11 @@ def test_a_pass_cut_short_between_pages_resumes_at_its_page(
 
 
 def test_a_pass_cut_short_in_the_middle_of_a_page_loses_and_repeats_nothing(
-    amazon: FakeAmazon, cubyn: FakeCubyn, db: StateDB, requests_mock: Any
+    amazon: FakeAmazon,
+    cubyn: FakeCubyn,
+    db: StateDB,
+    requests_mock: Any,
+    clock: FakeClock,
 ) -> None:
     for n in range(1, 4):
         amazon.put(n, ago=600 - n)
@@ -373,6 +377,7 @@ def test_a_pass_cut_short_in_the_middle_of_a_page_loses_and_repeats_nothing(
     assert state_of(db, 2) is None
     assert core.read_cursor(db, "import-orders") is None  # the page was not done
 
+    clock.advance(300)  # the next cron run
     second = run("import-orders")
 
     assert second.exit_code == 0, second.output
@@ -408,13 +413,41 @@ def test_a_parcel_created_whose_answer_was_lost_is_adopted_not_posted_again(
     assert (row["state"], row["parcel_id"]) == ("imported", str(parcel["id"]))
 
 
+def test_a_creation_just_left_unanswered_is_given_time_before_its_look_up(
+    amazon: FakeAmazon, cubyn: FakeCubyn, db: StateDB, clock: FakeClock
+) -> None:
+    amazon.put(1)
+    cubyn.fault = "lost"
+    assert run("import-orders").exit_code == 4
+    cubyn.fault = None
+
+    # Run again at once, as an operator might after a kill: the request of the
+    # killed run could still be on its way to Cubyn, so no look-up, no POST yet.
+    clock.advance(10)
+    early = run("import-orders")
+
+    assert early.exit_code == 0, early.output
+    assert "1 waiting: creation unanswered" in early.output
+    assert cubyn.lookups == []
+    assert posts_for(cubyn, 1) == 1
+
+    clock.advance(60)
+    later = run("import-orders")
+
+    assert later.exit_code == 0, later.output
+    assert cubyn.lookups == [oid(1)]
+    assert posts_for(cubyn, 1) == 1  # adopted, not posted again
+    assert state_of(db, 1) == "imported"
+
+
 def test_duplicate_parcels_found_while_settling_are_flagged(
-    amazon: FakeAmazon, cubyn: FakeCubyn, db: StateDB
+    amazon: FakeAmazon, cubyn: FakeCubyn, db: StateDB, clock: FakeClock
 ) -> None:
     amazon.put(1)
     cubyn.fault = "lost"
     assert run("import-orders").exit_code == 4
     extra = cubyn.add(oid(1))  # someone created it by hand meanwhile
+    clock.advance(300)
 
     result = run("import-orders")
 

@@ -104,6 +104,21 @@ def test_every_problem_is_reported_at_once_with_its_key(tmp_path: Path) -> None:
     assert len(caught.value.problems) == 8
 
 
+@pytest.mark.parametrize(
+    ("table", "problem"),
+    [
+        ({"initial_days": 0}, "import.initial_days: must be between 1 and 730"),
+        ({"settle_after": -1}, "import.settle_after: must be between 0 and 3600"),
+        ({"settle_after": "soon"}, "import.settle_after: must be a number"),
+    ],
+)
+def test_import_settings_are_bounded(
+    tmp_path: Path, table: dict[str, object], problem: str
+) -> None:
+    with pytest.raises(SettingsError, match=problem):
+        load(tmp_path, **{"import": table})
+
+
 def test_unknown_section_is_reported(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="shop: unknown section"):
         load(tmp_path, shop={"x": 1})

@@ -68,8 +68,23 @@ def import_orders(
 
 
 def settle_creating(runtime: Runtime, steps: Steps) -> None:
-    """Orders whose parcel creation has no recorded answer: adopt, or post again."""
+    """Orders whose parcel creation has no recorded answer: adopt, or post again.
+
+    Only once the creation is ``import.settle_after`` seconds old: a run killed in
+    the middle of its POST may have left the request on its way, and a look-up
+    that came before it would post the order a second time.
+    """
+    now = runtime.clock.now()
     for row in orders_db.in_state(runtime.db, "creating"):
+        sent_at = row.last_attempt_at or 0.0
+        if now - sent_at < runtime.settings.import_.settle_after:
+            log.info(
+                "order %s: its parcel creation has no answer yet; looked up in Cubyn "
+                "on a later run",
+                row.order_id,
+            )
+            steps.result.counts["waiting: creation unanswered"] += 1
+            continue
         if steps.result.dry_run:
             steps.result.planned.append(
                 f"look order {row.order_id} up in Cubyn (its creation has no "
