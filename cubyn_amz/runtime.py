@@ -6,6 +6,8 @@ prepares the other, and a pass with nothing to do starts fast.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from dataclasses import dataclass, field
 
 import requests
@@ -14,7 +16,7 @@ from cubyn_amz.amazon.client import AmazonClient
 from cubyn_amz.amazon.usage_plans import USAGE_PLANS
 from cubyn_amz.clock import Clock, SystemClock
 from cubyn_amz.cubyn.client import CubynClient
-from cubyn_amz.http.pacing import Pacer
+from cubyn_amz.http.pacing import Pacer, WriteBehindBuckets
 from cubyn_amz.http.redact import register_secrets
 from cubyn_amz.settings.model import Settings
 from cubyn_amz.state import core
@@ -46,6 +48,7 @@ class Runtime:
     session: requests.Session | None = None
     _amazon: AmazonClient | None = None
     _cubyn: CubynClient | None = None
+    _cubyn_buckets: WriteBehindBuckets | None = None
 
     def __post_init__(self) -> None:
         register_secrets(self.settings.secrets())
@@ -71,11 +74,13 @@ class Runtime:
     @property
     def cubyn(self) -> CubynClient:
         if self._cubyn is None:
+            self._cubyn_buckets = WriteBehindBuckets(StateBuckets(self.db))
             self._cubyn = CubynClient(
                 self.settings.cubyn.endpoint,
                 self.settings.cubyn.api_key,
                 clock=self.clock,
                 session=self.session,
+                buckets=self._cubyn_buckets,
             )
         return self._cubyn
 
@@ -87,6 +92,9 @@ class Runtime:
         }
 
     def close(self) -> None:
+        if self._cubyn_buckets is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._cubyn_buckets.flush()
         # A shared session belongs to whoever passed it in.
         if self.session is None:
             for client in (self._amazon, self._cubyn):

@@ -31,7 +31,7 @@ from cubyn_amz.errors import (
     NotFound,
     ServiceUnavailable,
 )
-from cubyn_amz.http.pacing import MemoryBuckets, Pacer, UsagePlan
+from cubyn_amz.http.pacing import BucketStore, MemoryBuckets, Pacer, UsagePlan
 from cubyn_amz.http.redact import redact
 from cubyn_amz.http.service import HttpService
 
@@ -91,6 +91,7 @@ class CubynClient:
         *,
         clock: Clock,
         session: requests.Session | None = None,
+        buckets: BucketStore | None = None,
     ) -> None:
         self.http = HttpService(
             SERVICE,
@@ -98,7 +99,7 @@ class CubynClient:
             clock=clock,
             user_agent=USER_AGENT,
             parse_error=parse_error,
-            pacer=Pacer({"cubyn": USAGE_PLAN}, MemoryBuckets(), clock),
+            pacer=Pacer({"cubyn": USAGE_PLAN}, buckets or MemoryBuckets(), clock),
             session=session,
             headers={"X-Application": api_key},
             bucket="cubyn",

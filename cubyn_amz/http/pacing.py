@@ -18,6 +18,8 @@ from cubyn_amz.errors import PacingPause
 
 log = logging.getLogger(__name__)
 
+ARRIVAL_MARGIN = 0.01  # seconds added to a wait for a token
+
 
 @dataclass(frozen=True)
 class UsagePlan:
@@ -55,6 +57,32 @@ class MemoryBuckets:
         self._buckets[operation] = bucket
 
 
+class WriteBehindBuckets:
+    """Buckets read from a store once and written back on ``flush()``.
+
+    For a limit that is only assumed (Cubyn's), sharing it between runs is worth a
+    write at the end of a run, not one at every call. A run killed before its flush
+    leaves the previous figures, as if it had spent nothing.
+    """
+
+    def __init__(self, store: BucketStore) -> None:
+        self.store = store
+        self._buckets: dict[str, Bucket | None] = {}
+
+    def load(self, operation: str) -> Bucket | None:
+        if operation not in self._buckets:
+            self._buckets[operation] = self.store.load(operation)
+        return self._buckets[operation]
+
+    def save(self, operation: str, bucket: Bucket) -> None:
+        self._buckets[operation] = bucket
+
+    def flush(self) -> None:
+        for operation, bucket in self._buckets.items():
+            if bucket is not None:
+                self.store.save(operation, bucket)
+
+
 class Pacer:
     def __init__(
         self,
@@ -77,7 +105,9 @@ class Pacer:
         now = self.clock.now()
         bucket.refill(now)
         if bucket.tokens < 1.0:
-            wait = (1.0 - bucket.tokens) / bucket.rate
+            # Amazon refills its bucket on its own clock, when a call arrives: one
+            # sent the instant its token is due may land a little early.
+            wait = (1.0 - bucket.tokens) / bucket.rate + ARRIVAL_MARGIN
             if wait > self.max_wait:
                 self.store.save(operation, bucket)
                 raise PacingPause(operation, now + wait)
