@@ -11,7 +11,7 @@ from cubyn_amz.cli.app import App, pass_app
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="Read Amazon and print what would be done; change nothing anywhere.",
+    help="Read Amazon and print what would be done; change nothing (see README).",
 )
 @click.option(
     "--since",

@@ -22,7 +22,8 @@ A pass runs four steps, each of which a crash can interrupt at any line:
 
 Creating a parcel writes the intent ("creating", with the fitted request) in its
 own transaction before the POST and the parcel id after it. ``--dry-run`` reads
-Amazon, plans, and writes nothing.
+Amazon, plans, and writes no order, cursor or pass record (only the usage-plan
+buckets and the access token, which are facts about Amazon).
 """
 
 from cubyn_amz.passes.orders.apply import import_orders
