@@ -168,7 +168,10 @@ _CITIES = {
         ("IT", "10121", "Torino", "TO"),
         ("IT", "39100", "Bolzano", "BZ"),
     ],
-    "GR": [("GR", "10563", "Αθήνα", "Αττική"), ("GR", "54624", "Θεσσαλονίκη", "")],
+    "GR": [
+        ("GR", "10563", "Αθήνα", "Αττική"),
+        ("GR", "54624", "Θεσσαλονίκη", ""),
+    ],
     "BG": [("BG", "1000", "София", ""), ("BG", "4000", "Пловдив", "")],
 }
 
@@ -222,8 +225,21 @@ _LAST = {
         "Garçon",
         "de La Rochefoucauld-Montbel",
     ],
-    "DE": ["Müller", "Schäfer", "Weißmann", "Oßwald", "Köhler", "von Bülow-Schwerin"],
-    "ES": ["García Pérez", "Fernández Iglesias", "Muñoz", "Ibáñez de la Peña", "Núñez"],
+    "DE": [
+        "Müller",
+        "Schäfer",
+        "Weißmann",
+        "Oßwald",
+        "Köhler",
+        "von Bülow-Schwerin",
+    ],
+    "ES": [
+        "García Pérez",
+        "Fernández Iglesias",
+        "Muñoz",
+        "Ibáñez de la Peña",
+        "Núñez",
+    ],
     "IT": ["Rossi", "D'Angelo", "Bianchi", "Esposito", "Dell'Acqua Montefiore"],
     "GR": ["Παπαδόπουλος", "Κωνσταντίνου", "Γεωργίου"],
     "BG": ["Петров", "Георгиева", "Димитров"],
@@ -258,8 +274,14 @@ _STREETS = {
         "Piazza del Duomo {n}",
         "Via Giuseppe Garibaldi {n}",
     ],
-    "GR": ["Λεωφόρος Βασιλίσσης Σοφίας {n}", "Οδός Ερμού {n}, 3ος όροφος"],
-    "BG": ["бул. Витоша {n}, ет. 3, ап. 7", "ул. Граф Игнатиев {n}"],
+    "GR": [
+        "Λεωφόρος Βασιλίσσης Σοφίας {n}",
+        "Οδός Ερμού {n}, 3ος όροφος",
+    ],
+    "BG": [
+        "бул. Витоша {n}, ет. 3, ап. 7",
+        "ул. Граф Игнатиев {n}",
+    ],
 }
 # Second and third address lines, in the language of the street above them.
 _LINE2 = {

@@ -29,6 +29,14 @@ from cubyn_amz.state.db import StateDB
 from tests.fixtures.orders import order, page
 from tests.helpers import AMAZON, CUBYN, SECRETS, settings_values
 
+# A Japanese address line: 28 characters, far more bytes.
+TOKYO_LINE = "".join(
+    [
+        "東京都渋谷区道玄坂1丁目2番3号",
+        "渋谷フクラスビル十七階",
+    ]
+)
+
 SEARCH = f"{AMAZON}/orders/2026-01-01/orders"
 PARCELS = f"{CUBYN}/parcels"
 PRODUCTS = f"{CUBYN}/product-catalog/products"
@@ -465,7 +473,7 @@ ORDERS = [
                     bad_order(
                         address=address(
                             name="Γιώργος Παπαδόπουλος",
-                            addressLine1="東京都渋谷区道玄坂1丁目2番3号渋谷フクラスビル十七階",
+                            addressLine1=TOKYO_LINE,
                             city="Θεσσαλονίκη",
                             countryCode="GR",
                         )

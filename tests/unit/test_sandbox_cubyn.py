@@ -132,7 +132,10 @@ def test_cubyn_limits_refuse_the_parcel(
 
 
 def test_latin_1_accents_and_35_characters_pass(client: SandboxClient) -> None:
-    body = parcel(lastName="Ibáñez de la Peña y Müller-Schäfers", phone="+33612345678")
+    body = parcel(
+        lastName="Ibáñez de la Peña y Müller-Schäfers",
+        phone="+33612345678",
+    )
 
     assert len(body["lastName"]) == 35
     assert create(client, body).status_code == 201

@@ -36,7 +36,8 @@ def changes(n: int, quantity: int = 3) -> list[Change]:
 
 
 def test_the_feed_document_validates_against_amazons_schema() -> None:
-    document = feed_document("A2EXAMPLE123", [*changes(3), Change("MUG/Ø 8", FR, 0, 5)])
+    odd_sku = Change("MUG/Ø 8", FR, 0, 5)
+    document = feed_document("A2EXAMPLE123", [*changes(3), odd_sku])
 
     FEED.validate(json.loads(encode(document)))
     assert document["header"] == {"sellerId": "A2EXAMPLE123", "version": "2.0"}

@@ -2,11 +2,11 @@
 
 Cubyn takes Latin characters only and at most 35 of them per field; Amazon's
 addresses are often longer and in any script. Every text is transliterated with
-anyascii (京都 → "JingDu", São → "Sao"); what overflows the first address line goes
-into the additional information; the name is split into first and last name; the
-phone number and postal code are cleaned. Whatever still does not fit is cut, and a
-note says so: the caller logs them at warning level. The notes name fields and
-lengths, never the buyer's data, since they end up in cron mails.
+anyascii (京都 → "JingDu", São → "Sao"); what overflows the first address
+line goes into the additional information; the name is split into first and last
+name; the phone number and postal code are cleaned. Whatever still does not fit
+is cut, and a note says so: the caller logs them at warning level. The notes name
+fields and lengths, never the buyer's data, since they end up in cron mails.
 """
 
 from __future__ import annotations
