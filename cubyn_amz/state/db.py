@@ -79,8 +79,9 @@ class StateDB:
             self._depth = 0
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> None:
-        with self.transaction() as conn:
-            conn.execute(sql, params)
+        """One statement: atomic on its own, so outside a transaction SQLite's
+        autocommit is enough (and saves the BEGIN and COMMIT round)."""
+        self.conn.execute(sql, params)
 
     def one(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()

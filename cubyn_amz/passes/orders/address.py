@@ -33,7 +33,8 @@ def latin(value: Any) -> str:
     """The value in Latin letters on one line, without surrounding blanks."""
     if not isinstance(value, str):
         return ""
-    return _SPACES.sub(" ", _CONTROLS.sub(" ", anyascii(value))).strip()
+    text = value if value.isascii() else anyascii(value)
+    return _SPACES.sub(" ", _CONTROLS.sub(" ", text)).strip()
 
 
 def split_at(text: str, limit: int) -> tuple[str, str]:
