@@ -43,10 +43,11 @@ def connect_and_record(
     settings = parse_settings(values, path, environ={})
     cubyn_application = verify_connection(settings) if verify else None
 
-    _record(path, values, from_env)
+    # The state database first: a folder it cannot be made in leaves no settings.
     from cubyn_amz.state.db import StateDB
 
     StateDB(settings.state_db).close()
+    _record(path, values, from_env)
     markets = ", ".join(m.country for m in settings.amazon.marketplaces)
     message = f"connected {settings.app_name!r}: seller {settings.amazon.seller_id} "
     message += f"on {markets}"

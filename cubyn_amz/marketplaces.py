@@ -39,6 +39,12 @@ ENDPOINTS = {
 TOKEN_ENDPOINT = "https://api.amazon.com/auth/o2/token"
 
 
+def country(marketplace_id: str) -> str:
+    """The country code of a marketplace id, for people to read (the id if unknown)."""
+    market = BY_ID.get(marketplace_id)
+    return market.country if market else marketplace_id
+
+
 def find(code_or_id: str) -> Marketplace | None:
     """The marketplace named by a country code (FR) or a marketplace id."""
     text = code_or_id.strip()

@@ -102,6 +102,7 @@ class LwaAuth:
         now = self.clock.now()
         cached = self.cache.get(self.cache_name, now + EARLY_RENEWAL)
         if cached:
+            register_secrets([cached])
             return cached
         return self._exchange(now)
 

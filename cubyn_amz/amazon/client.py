@@ -245,6 +245,27 @@ class AmazonClient:
             )
         return str(data["feedId"])
 
+    def find_feeds(
+        self, feed_type: str, marketplace_id: str, created_since: str
+    ) -> list[dict[str, Any]]:
+        """getFeeds: the feeds of a type for a marketplace created since a time."""
+        answer = self._call(
+            "GET",
+            "/feeds/2021-06-30/feeds",
+            "getFeeds",
+            params={
+                "feedTypes": feed_type,
+                "marketplaceIds": marketplace_id,
+                "createdSince": created_since,
+                "pageSize": 100,
+            },
+        )
+        data = answer.data if isinstance(answer.data, dict) else {}
+        feeds = data.get("feeds")
+        return (
+            [f for f in feeds if isinstance(f, dict)] if isinstance(feeds, list) else []
+        )
+
     def get_feed(self, feed_id: str) -> dict[str, Any]:
         answer = self._call(
             "GET", f"/feeds/2021-06-30/feeds/{quote(feed_id, safe='')}", "getFeed"

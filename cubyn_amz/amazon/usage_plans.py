@@ -9,7 +9,6 @@ from cubyn_amz.http.pacing import UsagePlan
 
 USAGE_PLANS: dict[str, UsagePlan] = {
     "searchOrders": UsagePlan(0.0056, 20),
-    "getOrder": UsagePlan(0.5, 30),
     "confirmShipment": UsagePlan(2.0, 10),
     "patchListingsItem": UsagePlan(5.0, 5),
     "getListingsItem": UsagePlan(5.0, 10),
@@ -18,6 +17,7 @@ USAGE_PLANS: dict[str, UsagePlan] = {
     # JSON_LISTINGS_FEED has a plan of its own on top: 5 feeds per 5 minutes a region.
     "createFeed:JSON_LISTINGS_FEED": UsagePlan(5 / 300, 5),
     "getFeed": UsagePlan(2.0, 15),
+    "getFeeds": UsagePlan(0.0222, 10),
     "getFeedDocument": UsagePlan(0.0222, 10),
     "getMarketplaceParticipations": UsagePlan(0.016, 15),
 }

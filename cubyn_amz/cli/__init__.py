@@ -54,18 +54,27 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except CubynAmzError as error:
             _fail(str(error), error.exit_code)
-        except sqlite3.OperationalError as error:
-            if "full" not in str(error):
-                raise
+        except sqlite3.Error as error:
+            if "full" in str(error):
+                _fail(
+                    "the disk is full and the state database cannot be written: "
+                    "free some space; the next run picks up where this one stopped",
+                    EXIT_USAGE,
+                )
             _fail(
-                "the disk is full and the state database cannot be written: free "
-                "some space; the next run picks up where this one stopped",
+                f"the state database cannot be used ({error}): check that no other "
+                "program holds it and that its file and folder are writable",
                 EXIT_USAGE,
             )
         except OSError as error:
-            if error.errno != errno.ENOSPC:
-                raise
-            _fail("the disk is full: free some space and run again", EXIT_USAGE)
+            if error.errno == errno.ENOSPC:
+                _fail("the disk is full: free some space and run again", EXIT_USAGE)
+            where = f" {error.filename}" if error.filename else ""
+            _fail(
+                f"cannot use{where}: {error.strerror or error}: check its owner and "
+                "permissions",
+                EXIT_USAGE,
+            )
         return None
 
 

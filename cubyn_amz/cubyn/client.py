@@ -60,7 +60,6 @@ AMAZON_CARRIER_CODES: dict[str, str] = {
 TEXT_LIMIT = 35
 ZIP_LIMIT = 8
 PHONE_LIMITS = (4, 13)
-EMAIL_LIMIT = 70
 
 
 def parse_error(response: requests.Response, data: Any) -> CubynAmzError:

@@ -95,7 +95,6 @@ class Pacer:
         self.store = store
         self.clock = clock
         self.max_wait = max_wait
-        self.waited = 0.0
 
     def acquire(self, operation: str) -> None:
         """Take one token, sleeping for it if the wait is short."""
@@ -113,7 +112,6 @@ class Pacer:
                 raise PacingPause(operation, now + wait)
             log.debug("pacing %s: waiting %.2f s for the usage plan", operation, wait)
             self.clock.sleep(wait)
-            self.waited += wait
             bucket.refill(self.clock.now())
             # A simulated clock may land a hair short of a whole token.
             bucket.tokens = max(bucket.tokens, 1.0)

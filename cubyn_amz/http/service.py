@@ -269,7 +269,8 @@ class HttpService:
             f"{self.name} answered {status} to {operation}",
             "the service is having trouble; the next run resumes",
         )
-        if idempotent or status == 503:
+        # A 503 from a gateway may come after the service applied the request.
+        if idempotent:
             return _Retry(final)
         return OutcomeUnknown(
             f"{self.name} answered {status} to {operation}; it may have been applied",

@@ -31,6 +31,7 @@ AMAZON_PLANS: dict[str, Plan] = {
     "createFeedDocument": Plan(0.5, 15),
     "createFeed": Plan(0.0083, 15),
     "getFeed": Plan(2.0, 15),
+    "getFeeds": Plan(0.0222, 10),
     "cancelFeed": Plan(2.0, 15),
     "getFeedDocument": Plan(0.0222, 10),
     "getMarketplaceParticipations": Plan(0.016, 15),

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cubyn_amz.clock import iso
+from cubyn_amz.clock import iso, parse_iso
 
 from .amazon import AmazonState, invalid, json_body, peek_feed_type, s3_error
 from .listings import QUANTITY_PATH, quantity_of
@@ -105,6 +105,7 @@ class FeedsApi:
             api(
                 "POST", f"{base}/feeds", "createFeed", self.create_feed, peek_feed_type
             ),
+            api("GET", f"{base}/feeds", "getFeeds", self.get_feeds),
             api("GET", feed, "getFeed", self.get_feed),
             api("DELETE", feed, "cancelFeed", self.cancel_feed),
             route("PUT", upload, self.upload, "uploads", "uploadDocument"),
@@ -238,6 +239,23 @@ class FeedsApi:
         self.state.feeds[feed.id] = feed
         self._active.append(feed)
         return json_response(202, {"feedId": feed.id})
+
+    def get_feeds(self, req: Request, params: dict[str, str]) -> Response:
+        """getFeeds: the feeds of given types and marketplaces, created since."""
+        types = set(req.args("feedTypes"))
+        if not types:
+            return invalid("feedTypes is required unless nextToken is given")
+        markets = set(req.args("marketplaceIds"))
+        since = req.arg("createdSince")
+        start = parse_iso(since) if since else self.state.now() - 90 * 86400
+        found = [
+            feed.render()
+            for feed in self.state.feeds.values()
+            if feed.feed_type in types
+            and feed.created >= start
+            and (not markets or markets & set(feed.marketplaces))
+        ]
+        return json_response(200, {"feeds": found})
 
     def get_feed(self, req: Request, params: dict[str, str]) -> Response:
         feed = self.state.feeds.get(params["feedId"])

@@ -216,7 +216,12 @@ def _check_shape(document: Mapping[str, Any]) -> list[str]:
             is_bool = isinstance(value, bool)
             if not isinstance(value, kind) or (is_bool and kind is not bool):
                 problems.append(f"{name}: must be {_type_name(kind)}")
-            elif isinstance(value, str) and required and not value.strip():
+            elif (
+                isinstance(value, str)
+                and required
+                and not value.strip()
+                and (section, key) not in ENV_SECRETS  # may come from the environment
+            ):
                 problems.append(f"{name}: is empty")
     for section in _FREE_TABLES:
         if not isinstance(document.get(section, {}), dict):

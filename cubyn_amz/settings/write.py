@@ -62,10 +62,11 @@ def set_value(doc: TOMLDocument, section: str, key: str, value: Any) -> None:
 
 def write_settings(path: Path, doc: TOMLDocument) -> None:
     """Replace the file in one step, so that a crash leaves the old or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     text = tomlkit.dumps(doc)
-    fd, temporary = tempfile.mkstemp(prefix=".config-", dir=path.parent)
+    temporary = ""
     try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temporary = tempfile.mkstemp(prefix=".config-", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             os.fchmod(handle.fileno(), 0o600)
             handle.write(text)
@@ -73,8 +74,9 @@ def write_settings(path: Path, doc: TOMLDocument) -> None:
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     except OSError as error:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        if temporary:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         if error.errno == errno.ENOSPC:
             raise UsageError(
                 f"the disk is full: cannot write {path}",

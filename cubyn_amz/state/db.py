@@ -94,10 +94,6 @@ class StateDB:
     ) -> list[sqlite3.Row]:
         return list(self.conn.execute(sql, params).fetchall())
 
-    def integrity_ok(self) -> bool:
-        row = self.one("PRAGMA integrity_check")
-        return row is not None and row[0] == "ok"
-
 
 def _create_private(path: Path) -> None:
     """Create the file 0600 before SQLite does; SQLite gives its journals the same."""

@@ -160,7 +160,8 @@ def record(
 ) -> None:
     """Insert or refresh an order as Amazon shows it, in ``state``.
 
-    The request is replaced only when one is given.
+    The request is replaced only when one is given, and dropped once the order is
+    over (cancelled or closed): the buyer's address is kept no longer than needed.
     """
     db.execute(
         "INSERT INTO orders (order_id, marketplace_id, state, amazon_status,"
@@ -174,7 +175,8 @@ def record(
         " amazon_status = excluded.amazon_status,"
         " service_level = excluded.service_level,"
         " delivery_mode = excluded.delivery_mode, items = excluded.items,"
-        " request = CASE WHEN :has_request THEN excluded.request ELSE request END,"
+        " request = CASE WHEN :has_request OR :over THEN excluded.request"
+        " ELSE request END,"
         " reason = excluded.reason, ship_by = excluded.ship_by,"
         " amazon_updated_at = excluded.amazon_updated_at,"
         " updated_at = excluded.updated_at",
@@ -188,6 +190,7 @@ def record(
             "items": items_json(sighting.items),
             "request": request_json(request) if request else None,
             "has_request": request is not None,
+            "over": state in ("cancelled", "closed"),
             "reason": reason,
             "ship_by": sighting.ship_by,
             "amazon_updated_at": sighting.amazon_updated_at,
@@ -250,14 +253,6 @@ def mark_cancelled(
     if parcel_status is not None:
         values["parcel_status"] = parcel_status
     _update(db, order_id, now, request=None, **values)
-
-
-def mark_closed(db: StateDB, order_id: str, now: float) -> None:
-    _update(db, order_id, now, state="closed", request=None)
-
-
-def set_amazon_status(db: StateDB, order_id: str, status: str, now: float) -> None:
-    _update(db, order_id, now, amazon_status=status)
 
 
 def set_attention(db: StateDB, order_id: str, why: str | None, now: float) -> None:

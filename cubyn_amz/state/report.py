@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from cubyn_amz.marketplaces import country
 from cubyn_amz.state.db import StateDB
 
 
@@ -59,7 +60,7 @@ def attention(db: StateDB) -> list[Attention]:
     items += [
         Attention(
             "stock",
-            f"{row['sku']} ({_country(row['marketplace_id'])})",
+            f"{row['sku']} ({country(row['marketplace_id'])})",
             f"Amazon refused its quantity: {row['message']}",
         )
         for row in db.all(
@@ -68,13 +69,6 @@ def attention(db: StateDB) -> list[Attention]:
         )
     ]
     return items
-
-
-def _country(marketplace_id: str) -> str:
-    from cubyn_amz.marketplaces import BY_ID
-
-    market = BY_ID.get(marketplace_id)
-    return market.country if market else marketplace_id
 
 
 def sku_mismatches(db: StateDB) -> list[Attention]:
@@ -88,7 +82,7 @@ def sku_mismatches(db: StateDB) -> list[Attention]:
     items = [
         Attention(
             "stock",
-            f"{row['sku']} ({_country(row['marketplace_id'])})",
+            f"{row['sku']} ({country(row['marketplace_id'])})",
             f"no Amazon listing for this Cubyn SKU ({row['message']})",
         )
         for row in db.all(

@@ -198,8 +198,3 @@ def mark_withdrawn(
         {"state": state, "parcel_id": parcel_id, "message": message},
         now,
     )
-
-
-def shipment(db: StateDB, order_id: str) -> sqlite3.Row | None:
-    """One row of the table, for tests and for the operator's questions."""
-    return db.one("SELECT * FROM shipments WHERE order_id = ?", (order_id,))

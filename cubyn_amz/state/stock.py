@@ -44,6 +44,7 @@ class FeedRow:
     state: str
     # messageId -> (sku, quantity)
     messages: Mapping[int, tuple[str, int]]
+    created_at: float = 0.0
     submitted_at: float | None = None
 
 
@@ -207,11 +208,18 @@ def feed_checked(db: StateDB, feed: int, processing_status: str, now: float) -> 
     )
 
 
+def known_feed_ids(db: StateDB) -> set[str]:
+    """Every feed id this connection has recorded, whatever became of the feed."""
+    rows = db.all("SELECT feed_id FROM feeds WHERE feed_id IS NOT NULL")
+    return {str(row["feed_id"]) for row in rows}
+
+
 def open_feeds(db: StateDB) -> list[FeedRow]:
     """Feeds being created or processed, oldest first."""
     rows = db.all(
         "SELECT id, feed_id, document_id, marketplace_id, state, messages,"
-        " submitted_at FROM feeds WHERE state IN ('submitting', 'submitted')"
+        " created_at, submitted_at FROM feeds"
+        " WHERE state IN ('submitting', 'submitted')"
         " ORDER BY id"
     )
     return [
@@ -225,6 +233,7 @@ def open_feeds(db: StateDB) -> list[FeedRow]:
                 int(message_id): (str(sku), int(quantity))
                 for message_id, sku, quantity in json.loads(row["messages"])
             },
+            created_at=row["created_at"],
             submitted_at=row["submitted_at"],
         )
         for row in rows

@@ -86,6 +86,8 @@ class FakeAmazon:
         self.documents: list[dict[str, Any]] = []
         self.feed_status = "IN_QUEUE"
         self.create_feed_fails: Exception | None = None
+        # True: Amazon creates the feed before the answer is lost.
+        self.applied_before_failing = False
         self.feeds_created = 0
         self.refuse: set[str] = set()  # SKUs whose patches Amazon finds INVALID
         token = {
@@ -106,6 +108,9 @@ class FakeAmazon:
         )
         self.get_feed = requests_mock.get(
             re.compile(rf"{AMAZON}/feeds/2021-06-30/feeds/\w+"), json=self._feed
+        )
+        self.get_feeds = requests_mock.get(
+            f"{AMAZON}/feeds/2021-06-30/feeds", json=self._feeds
         )
         requests_mock.get(
             f"{AMAZON}/feeds/2021-06-30/documents/amzn1.tortuga.4.eu.report-1",
@@ -146,13 +151,30 @@ class FakeAmazon:
         return ""
 
     def _create_feed(self, request: Any, context: Any) -> dict[str, Any]:
-        if self.create_feed_fails is not None:
+        if self.create_feed_fails is not None and not self.applied_before_failing:
             raise self.create_feed_fails
         body = request.json()
         assert body["feedType"] == "JSON_LISTINGS_FEED"
         assert body["marketplaceIds"] == [FR]
         self.feeds_created += 1
+        if self.create_feed_fails is not None:
+            raise self.create_feed_fails
         return {"feedId": f"5000{self.feeds_created}"}
+
+    def _feeds(self, request: Any, context: Any) -> dict[str, Any]:
+        assert request.qs["feedtypes"] == ["json_listings_feed"]
+        return {
+            "feeds": [
+                {
+                    "feedId": f"5000{n}",
+                    "feedType": "JSON_LISTINGS_FEED",
+                    "marketplaceIds": [FR],
+                    "createdTime": "2026-12-03T10:00:00Z",
+                    "processingStatus": self.feed_status,
+                }
+                for n in range(1, self.feeds_created + 1)
+            ]
+        }
 
     def _feed(self, request: Any, context: Any) -> dict[str, Any]:
         feed: dict[str, Any] = {
@@ -595,7 +617,7 @@ def test_a_fatal_feed_sends_its_skus_to_be_planned_again(
     assert len(amazon.documents) == 2
 
 
-def test_a_lost_create_feed_answer_is_not_retried_blindly(
+def test_a_create_feed_that_never_went_through_is_sent_again(
     settings_file: Path, cubyn: FakeCubyn, amazon: FakeAmazon, db: StateDB
 ) -> None:
     set_stock_settings(settings_file, feed_threshold=3)
@@ -615,8 +637,33 @@ def test_a_lost_create_feed_answer_is_not_retried_blindly(
     result = run("sync-stock")
 
     assert result.exit_code == 0, result.output
+    assert amazon.get_feeds.call_count == 1  # Amazon was asked first
+    assert "was never created" in result.output
     assert "3 sent in a feed" in result.output
     assert amazon.create_feed.call_count == 2
+
+
+def test_a_feed_created_whose_answer_was_lost_is_adopted_not_sent_again(
+    settings_file: Path, cubyn: FakeCubyn, amazon: FakeAmazon, db: StateDB
+) -> None:
+    set_stock_settings(settings_file, feed_threshold=3)
+    for sku in ("A", "B", "C"):
+        cubyn.stock(sku, 2, ago=3600)
+    amazon.list("A", "B", "C")
+    amazon.create_feed_fails = requests.ReadTimeout("read timed out")
+    amazon.applied_before_failing = True
+
+    cut = CliRunner().invoke(cli, ["sync-stock"])
+
+    assert cut.exit_code == 4, cut.output
+    amazon.create_feed_fails = None
+    amazon.feed_status = "DONE"
+    result = run("sync-stock")
+
+    assert result.exit_code == 0, result.output
+    assert "Amazon shows feed 50001" in result.output
+    assert amazon.create_feed.call_count == 1, "the first feed counts"
+    assert set(stock_rows(db).values()) == {("ok", 2)}
 
 
 # -- sync: the three passes --------------------------------------------------------
@@ -709,7 +756,7 @@ def test_a_run_killed_before_create_feed_leaves_its_skus_to_the_next_one(
     result = run("sync-stock")
 
     assert result.exit_code == 0, result.output
-    assert "got no feed id" in result.output
+    assert "was never created" in result.output
     assert "3 sent in a feed" in result.output
     states = [r["state"] for r in db.all("SELECT state FROM feeds ORDER BY id")]
     assert states == ["lost", "submitted"]

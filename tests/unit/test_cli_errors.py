@@ -114,3 +114,18 @@ def test_main_help_documents_the_exit_codes() -> None:
     result = CliRunner().invoke(cli, ["--help"])
 
     assert "75 another run holds this connection's lock" in result.output
+
+
+def test_a_settings_folder_that_cannot_be_made(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+
+    process = run_tool(
+        "--config", str(blocker / "sub" / "config.toml"), "connect", "--no-verify",
+        "--app-name", "x", "--seller-id", "A2", "--marketplace", "FR",
+        "--lwa-client-id", "id", "--lwa-client-secret", "s" * 12,
+        "--refresh-token", "Atzr|" + "r" * 12, "--cubyn-api-key", "k" * 12,
+    )  # fmt: skip
+
+    assert process.returncode == 2
+    one_line_error(process)

@@ -402,3 +402,13 @@ def test_products_with_stock(requests_mock: Any) -> None:
     products = list(cubyn_client(FakeClock()).products())
 
     assert [(p.sku, p.available) for p in products] == [("SKU-1", 12), ("SKU-2", 0)]
+
+
+def test_a_503_to_a_create_is_not_repeated(requests_mock: Any) -> None:
+    # A gateway may answer 503 after the service applied the request.
+    requests_mock.post(CUBYN + "/parcels", status_code=503, json={"message": "busy"})
+
+    with pytest.raises(OutcomeUnknown):
+        cubyn_client(FakeClock()).create_parcel(new_parcel())
+
+    assert requests_mock.call_count == 1

@@ -451,3 +451,13 @@ def test_every_step_that_does_something_describes_itself() -> None:
     assert imported.describe() == f"import order {OID} (2 units, STANDARD)"
     assert skipped.describe().startswith(f"skip order {OID}: service level NEXT_DAY")
     assert p.Cancel(OID, "7").describe() == f"cancel parcel 7 of order {OID}"
+
+
+def test_the_buyers_cancel_reason_reaches_cron_mail_short_and_on_one_line() -> None:
+    reason = "Ich möchte\\x1b[31m stornieren, " + "weil " * 30
+
+    text = p.buyer_request(reason.replace("\\x1b", "\x1b"))
+
+    said = text[text.index("(") + 1 : text.index(")")]
+    assert len(said) <= 40 and said.endswith("...")
+    assert said.isascii() and "\x1b" not in said

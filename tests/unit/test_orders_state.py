@@ -87,6 +87,27 @@ def test_the_request_survives_the_table(db: StateDB) -> None:
     assert row is not None and row.request == PARCEL
 
 
+def test_the_buyers_address_is_dropped_once_the_order_is_over(db: StateDB) -> None:
+    add(db, "a", "rejected", "UNSHIPPED", ("SKU-1", 2))
+    row = orders.get(db, "a")
+    assert row is not None
+    sighting = orders.Sighting(
+        order_id="a",
+        marketplace_id=row.marketplace_id,
+        amazon_status="CANCELLED",
+        service_level="STANDARD",
+        delivery_mode="STANDARD",
+        items=row.items,
+        ship_by=row.ship_by,
+        amazon_updated_at=NOW,
+    )
+
+    orders.record(db, sighting, "cancelled", None, NOW)
+
+    stored = db.one("SELECT request FROM orders WHERE order_id = 'a'")
+    assert stored is not None and stored["request"] is None
+
+
 def test_an_intercepted_parcel_clears_the_attention(db: StateDB) -> None:
     add(db, "a", "imported", "CANCELLED", ("SKU-1", 1))
     orders.mark_cancelled(db, "a", NOW, "PICKED", attention="intercept it")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cubyn_amz.clock import FakeClock
+from cubyn_amz.clock import FakeClock, iso
 from cubyn_amz.sandbox import Sandbox
 from cubyn_amz.sandbox.client import SandboxClient
 
@@ -239,3 +239,21 @@ def test_a_queued_feed_can_be_cancelled(
 
     assert cancelled.status_code == 200
     assert status(client, feed_id)["processingStatus"] == "CANCELLED"
+
+
+def test_get_feeds_lists_a_marketplaces_feeds_created_since(
+    sandbox: Sandbox, client: SandboxClient, clock: FakeClock
+) -> None:
+    seller = sandbox.connection()["seller_id"]
+    before = iso(clock.now() - 1)
+    document_id = upload(client, feed(seller, {"MUG-RED": 3}))
+    feed_id = submit(client, document_id, [FR]).json()["feedId"]
+
+    def listed(**params: str) -> list[str]:
+        query = {"feedTypes": "JSON_LISTINGS_FEED", **params}
+        answer = client.amazon("GET", f"{FEEDS}/feeds", params=query).json()
+        return [f["feedId"] for f in answer["feeds"]]
+
+    assert listed(marketplaceIds=FR, createdSince=before) == [feed_id]
+    assert listed(marketplaceIds=IT, createdSince=before) == []
+    assert listed(createdSince=iso(clock.now() + 60)) == []

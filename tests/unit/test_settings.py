@@ -207,3 +207,15 @@ def test_repr_never_shows_secrets(tmp_path: Path) -> None:
     text = repr(settings)
     for secret in SECRETS.values():
         assert secret not in text
+
+
+def test_an_empty_secret_in_the_file_may_come_from_the_environment(
+    tmp_path: Path,
+) -> None:
+    settings = load(
+        tmp_path,
+        {"CUBYN_AMZ_LWA_CLIENT_SECRET": "secret-from-the-environment"},
+        amazon={"lwa_client_secret": ""},
+    )
+
+    assert settings.amazon.lwa_client_secret == "secret-from-the-environment"

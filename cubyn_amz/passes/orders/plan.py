@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from cubyn_amz.cubyn.models import NewParcel, Parcel, ParcelItem
-from cubyn_amz.passes.orders.address import fit_recipient
+from cubyn_amz.passes.orders.address import fit_recipient, latin
 from cubyn_amz.passes.orders.model import AmazonOrder
 from cubyn_amz.settings.model import Settings
 from cubyn_amz.state.orders import RETRY_EVERY, OrderItem, OrderRow, Sighting
@@ -275,8 +275,15 @@ def plan_settle(row: OrderRow, parcels: Sequence[Parcel]) -> tuple[Step, ...]:
     if row.amazon_status == "CANCELLED":
         return (Drop(row.order_id),)
     if row.request is None:
-        # Cannot happen through this tool: the request is written with the intent.
-        return ()
+        # Not through this tool, which writes the request with the intent; but an
+        # order left so would be looked up on every pass without anyone knowing.
+        return (
+            Attend(
+                row.order_id,
+                "its parcel creation has no answer and no record of what was sent: "
+                "check Cubyn for it, then import it by hand",
+            ),
+        )
     return (Import(row.order_id, row.request, row.items),)
 
 
@@ -337,8 +344,11 @@ def sighting(
 
 
 def buyer_request(reason: str) -> str:
+    # The buyer's own words go to cron mails: one Latin line, kept short.
+    said = latin(reason)
+    said = said if len(said) <= 40 else said[:37] + "..."
     return (
-        f"{BUYER_REQUEST} ({reason}): accept or decline it in Seller Central; an "
+        f"{BUYER_REQUEST} ({said}): accept or decline it in Seller Central; an "
         "accepted cancellation is passed on to Cubyn while the parcel is CREATED"
     )
 

@@ -7,7 +7,12 @@ from collections.abc import Sequence
 
 from cubyn_amz.clock import iso
 from cubyn_amz.cubyn.models import Parcel
-from cubyn_amz.errors import ApiError, NotFound, ServiceUnavailable, Throttled
+from cubyn_amz.errors import (
+    ApiError,
+    NotFound,
+    PacingPause,
+    Throttled,
+)
 from cubyn_amz.passes.result import PassResult
 from cubyn_amz.passes.shipments.plan import (
     RETRY_AFTER,
@@ -169,11 +174,8 @@ def send(runtime: Runtime, confirmation: Confirm, result: PassResult) -> None:
     try:
         runtime.amazon.confirm_shipment(order_id, confirmation.body)
     except Throttled:
-        # Still "confirming": the next run sends it again.
-        raise ServiceUnavailable(
-            "Amazon kept refusing confirmShipment for its usage plan (429)",
-            "the next run sends the rest",
-        ) from None
+        # Still "confirming": the next run sends it again, as after any pause.
+        raise PacingPause("confirmShipment", runtime.clock.now() + 60.0) from None
     except ApiError as error:
         now = runtime.clock.now()
         shipments.mark_failed(

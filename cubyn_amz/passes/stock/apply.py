@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from cubyn_amz.amazon.client import UnreadableDocument
 from cubyn_amz.clock import iso, parse_iso
@@ -19,7 +20,7 @@ from cubyn_amz.errors import (
     PacingPause,
     Throttled,
 )
-from cubyn_amz.marketplaces import BY_ID
+from cubyn_amz.marketplaces import country
 from cubyn_amz.passes.result import PassResult
 from cubyn_amz.passes.stock.feed import (
     FEED_TYPE,
@@ -66,6 +67,9 @@ def sync_stock(
     if not result.dry_run:
         settle_feeds(runtime, result)
 
+    # The next delta read starts from before this one: a product that changes in
+    # Cubyn while its catalogue is being read is read again next time.
+    started = runtime.clock.now()
     snapshot, full_read = read_catalogue(runtime, result, full)
     now = runtime.clock.now()
     plan = plan_stock(
@@ -100,9 +104,9 @@ def sync_stock(
 
     with runtime.db.transaction():
         stock.save_catalogue(runtime.db, snapshot, plan.unlisted, now)
-        core.write_cursor(runtime.db, PRODUCTS_SINCE, iso(now), now)
+        core.write_cursor(runtime.db, PRODUCTS_SINCE, iso(started), now)
         if full_read:
-            core.write_cursor(runtime.db, LAST_FULL, iso(now), now)
+            core.write_cursor(runtime.db, LAST_FULL, iso(started), now)
     send(runtime, result, plan)
 
 
@@ -178,14 +182,9 @@ def describe(plan: StockPlan, result: PassResult) -> None:
             )
             result.planned.append(
                 f"push {change.sku} = {change.quantity} to "
-                f"{_country(change.marketplace_id)} ({was}; {how})"
+                f"{country(change.marketplace_id)} ({was}; {how})"
             )
     result.counts["to push"] = plan.changes
-
-
-def _country(marketplace_id: str) -> str:
-    market = BY_ID.get(marketplace_id)
-    return market.country if market else marketplace_id
 
 
 # -- sending ------------------------------------------------------------------------
@@ -221,7 +220,7 @@ def patch(runtime: Runtime, result: PassResult, change: Change) -> None:
     if status == "ACCEPTED":
         stock.record_accepted(db, sku, market, change.quantity, runtime.clock.now())
         result.counts["pushed"] += 1
-        log.info("stock %s = %d pushed to %s", sku, change.quantity, _country(market))
+        log.info("stock %s = %d pushed to %s", sku, change.quantity, country(market))
         return
     issues = [
         (str(i.get("code") or ""), str(i.get("message") or i.get("code") or ""))
@@ -240,7 +239,7 @@ def unknown_sku(runtime: Runtime, result: PassResult, change: Change, why: str) 
         runtime.db, change.sku, change.marketplace_id, why, runtime.clock.now()
     )
     line = (
-        f"stock {change.sku} ({_country(change.marketplace_id)}): Amazon has no "
+        f"stock {change.sku} ({country(change.marketplace_id)}): Amazon has no "
         f"listing for this SKU ({why}); it is not pushed again until its quantity "
         "changes"
     )
@@ -255,7 +254,7 @@ def refused(runtime: Runtime, result: PassResult, change: Change, why: str) -> N
         runtime.db, change.sku, change.marketplace_id, why, runtime.clock.now()
     )
     result.fail(
-        f"stock {change.sku} ({_country(change.marketplace_id)}): Amazon refused "
+        f"stock {change.sku} ({country(change.marketplace_id)}): Amazon refused "
         f"quantity {change.quantity}: {why}; tried again within "
         f"{RETRY_FAILED_AFTER / 3600:.0f} hour or when the quantity changes"
     )
@@ -267,19 +266,26 @@ def submit_feed(
     """Upload one feed document, then create the feed: never blindly twice.
 
     The SKUs are recorded with the document before createFeed. If createFeed's answer
-    is lost, the next pass finds the feed without an id and pushes its SKUs again
-    (setting a quantity twice does no harm; creating feeds blindly would).
+    is lost, the next pass finds the feed without an id and asks Amazon for it
+    (``adopt_lost_feed``) before it pushes those SKUs again.
     """
     amazon, db = runtime.amazon, runtime.db
     content = encode(feed_document(runtime.settings.amazon.seller_id, changes))
-    document_id, url = amazon.create_feed_document()
-    amazon.upload_feed_document(url, content)
+    where = f"{len(changes)} quantities for {country(marketplace_id)}"
+    try:
+        document_id, url = amazon.create_feed_document()
+        amazon.upload_feed_document(url, content)
+    except Throttled:
+        # Nothing is recorded yet: the SKUs are planned again next run.
+        raise PacingPause("createFeedDocument", runtime.clock.now() + 60.0) from None
+    except ApiError as error:
+        result.fail(f"stock: Amazon refused the document of a feed of {where}: {error}")
+        return
 
     messages = [(i, c.sku, c.quantity) for i, c in enumerate(changes, start=1)]
     feed = stock.open_feed(
         db, document_id, marketplace_id, messages, runtime.clock.now()
     )
-    where = f"{len(changes)} quantities for {_country(marketplace_id)}"
     try:
         feed_id = amazon.create_feed(FEED_TYPE, [marketplace_id], document_id)
     except (PacingPause, Throttled) as error:
@@ -310,26 +316,54 @@ def settle_feeds(runtime: Runtime, result: PassResult) -> None:
     """Record the outcome of every feed Amazon has finished with since last time."""
     for feed in stock.open_feeds(runtime.db):
         if feed.feed_id is None:
-            log.warning(
-                "stock: a feed of %d quantities for %s got no feed id (a run was "
-                "cut short before or during createFeed); they are pushed again",
-                len(feed.messages),
-                _country(feed.marketplace_id),
-            )
-            stock.release_feed(
-                runtime.db,
-                feed.id,
-                "lost",
-                "createFeed was cut short",
-                runtime.clock.now(),
-            )
-            continue
+            feed = adopt_lost_feed(runtime, feed)
+            if feed.feed_id is None:
+                continue
         settle_feed(runtime, result, feed)
+
+
+def adopt_lost_feed(runtime: Runtime, feed: stock.FeedRow) -> stock.FeedRow:
+    """A feed recorded without its id: Amazon may have created it all the same.
+
+    getFeeds lists this seller's listings feeds for the marketplace created since
+    the feed was recorded; the earliest one this connection does not know is taken
+    as it (the tool sends one feed a marketplace at a time). When there is none,
+    createFeed never went through, and the SKUs are planned again: pushing them in
+    a second feed while the first could still be processed would let the older
+    quantities land last.
+    """
+    db, now = runtime.db, runtime.clock.now()
+    where = f"{len(feed.messages)} quantities for {country(feed.marketplace_id)}"
+    # A minute's allowance for the two clocks.
+    since = iso(feed.created_at - 60.0)
+    known = stock.known_feed_ids(db)
+    listed = runtime.amazon.find_feeds(FEED_TYPE, feed.marketplace_id, since)
+    unknown = sorted(
+        (f for f in listed if f.get("feedId") and str(f["feedId"]) not in known),
+        key=lambda f: str(f.get("createdTime") or ""),
+    )
+    if unknown:
+        feed_id = str(unknown[0]["feedId"])
+        stock.feed_submitted(db, feed.id, feed_id, now)
+        log.warning(
+            "stock: createFeed's answer was lost; Amazon shows feed %s (%s), adopted",
+            feed_id,
+            where,
+        )
+        return replace(feed, feed_id=feed_id)
+
+    log.warning(
+        "stock: a feed of %s was never created (a run was cut short before or "
+        "during createFeed); they are pushed again",
+        where,
+    )
+    stock.release_feed(db, feed.id, "lost", "createFeed did not go through", now)
+    return feed
 
 
 def settle_feed(runtime: Runtime, result: PassResult, feed: stock.FeedRow) -> None:
     db, feed_id = runtime.db, str(feed.feed_id)
-    where = f"{len(feed.messages)} quantities for {_country(feed.marketplace_id)}"
+    where = f"{len(feed.messages)} quantities for {country(feed.marketplace_id)}"
     try:
         info = runtime.amazon.get_feed(feed_id)
     except NotFound:
@@ -411,15 +445,15 @@ def settle_feed(runtime: Runtime, result: PassResult, feed: stock.FeedRow) -> No
     )
     if report.accepted:
         result.counts["accepted from a feed"] += len(report.accepted)
-    country = _country(feed.marketplace_id)
+    where = country(feed.marketplace_id)
     for sku, why in report.failed:
         result.fail(
-            f"stock {sku} ({country}): Amazon refused the quantity of feed "
+            f"stock {sku} ({where}): Amazon refused the quantity of feed "
             f"{feed_id}: {why}; tried again within the hour or when it changes"
         )
     for sku, why in report.unknown:
         line = (
-            f"stock {sku} ({country}): Amazon has no listing for this SKU ({why}); "
+            f"stock {sku} ({where}): Amazon has no listing for this SKU ({why}); "
             "it is not pushed again until its quantity changes"
         )
         if sku in first_time:
